@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cdmd: keeps ordinary memory off coherent device memory.
+ * main() parses the command line into arg_* statics and calls run(); run() returns the exit
+ * status. One cycle is collect (topology-fs) → decide (layout, plan) → apply.
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config-ini.h"
+#include "ctx.h"
+#include "layout.h"
+#include "log.h"
+#include "plan.h"
+#include "report.h"
+#include "topology.h"
+
+#define DEFAULT_CONFIG "/etc/cdmd/cdmd.conf"
+
+static const char *arg_config = NULL;
+static const char *arg_root = NULL;
+static bool arg_oneshot = false;
+static bool arg_dry_run = false;
+static bool arg_json = false;
+static bool arg_check_config = false;
+static bool arg_dump_config = false;
+
+static void help(void)
+{
+        printf("Usage: cdmd [OPTIONS]\n\n"
+               "Keep ordinary memory off coherent device memory (GPU HBM, CXL memory).\n\n"
+               "  -c --config FILE   configuration file (default " DEFAULT_CONFIG ",\n"
+               "                     drop-ins from FILE.d/*.conf)\n"
+               "  -r --root DIR      read and write DIR/sys, DIR/proc, DIR/sys/fs/cgroup\n"
+               "     --oneshot       run one collect, decide, apply cycle and exit\n"
+               "     --dry-run       change nothing, show what would be done\n"
+               "     --json          print the result as one JSON document\n"
+               "     --check-config  validate the configuration and exit\n"
+               "     --dump-config   print the effective configuration and exit\n"
+               "  -v --verbose       log debug messages\n"
+               "  -h --help          show this help\n"
+               "     --version       show the version\n");
+}
+
+enum {
+        ARG_ONESHOT = 0x100,
+        ARG_DRY_RUN,
+        ARG_JSON,
+        ARG_CHECK_CONFIG,
+        ARG_DUMP_CONFIG,
+        ARG_VERSION,
+};
+
+/* Return: 1 to go on, 0 to exit successfully (help), negative for a usage error. */
+static int parse_argv(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "root", required_argument, NULL, 'r' },
+                { "oneshot", no_argument, NULL, ARG_ONESHOT },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
+                { "dump-config", no_argument, NULL, ARG_DUMP_CONFIG },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:r:vh", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        arg_config = optarg;
+                        break;
+                case 'r':
+                        arg_root = optarg;
+                        break;
+                case ARG_ONESHOT:
+                        arg_oneshot = true;
+                        break;
+                case ARG_DRY_RUN:
+                        arg_dry_run = true;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_CHECK_CONFIG:
+                        arg_check_config = true;
+                        break;
+                case ARG_DUMP_CONFIG:
+                        arg_dump_config = true;
+                        break;
+                case 'v':
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("cdmd " CDM_VERSION "\n");
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                log_error("Unexpected argument '%s'.", argv[optind]);
+                return -EINVAL;
+        }
+        if (arg_json && !arg_oneshot) {
+                log_error("--json needs --oneshot.");
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static int load_config(cdm_config **ret)
+{
+        _cleanup_free_ char *errors = NULL;
+        const char *path = arg_config ?: DEFAULT_CONFIG;
+        int r;
+
+        r = cdm_config_load(path, /* must_exist= */ arg_config != NULL, ret, &errors);
+        if (r == -EINVAL) {
+                fputs(errors ?: "", stderr);
+                return log_error_errno(r, "Configuration '%s' is invalid.", path);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to load configuration '%s': %m", path);
+        return 0;
+}
+
+static void lib_log(void *userdata, int priority, const char *format, va_list ap)
+{
+        if (priority > log_get_max_level())
+                return;
+        vfprintf(stderr, format, ap);
+        fputc('\n', stderr);
+}
+
+static int run_oneshot(const cdm_config *config)
+{
+        _cleanup_(cdm_ctx_unrefp) cdm_ctx *ctx = NULL;
+        _cleanup_(cdm_topology_freep) cdm_topology *topo = NULL;
+        _cleanup_(cdm_layout_freep) cdm_layout *layout = NULL;
+        _cleanup_free_ char *out = NULL;
+        cdm_plan plan = CDM_PLAN_NULL;
+        int r;
+
+        r = cdm_ctx_new(arg_root, &ctx);
+        if (r < 0)
+                return log_error_errno(r, "%s", ctx ? cdm_ctx_last_error(ctx) : "Failed to open root: %m");
+        cdm_ctx_set_log_fn(ctx, lib_log, NULL);
+
+        r = cdm_topology_read(ctx, &topo);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the topology: %s", cdm_ctx_last_error(ctx));
+        r = cdm_layout_build(topo, config, &layout);
+        if (r < 0)
+                return log_error_errno(r, "Failed to classify nodes: %m");
+
+        out = arg_json ? cdm_report_json(topo, layout, &plan) : cdm_report_text(topo, layout, &plan);
+        cdm_plan_done(&plan);
+        if (!out)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        fputs(out, stdout);
+        return 0;
+}
+
+static int run(int argc, char *argv[])
+{
+        _cleanup_(cdm_config_freep) cdm_config *config = NULL;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+
+        r = load_config(&config);
+        if (r < 0)
+                return 1;
+        if (arg_check_config) {
+                printf("Configuration OK.\n");
+                return 0;
+        }
+        if (arg_dump_config) {
+                _cleanup_free_ char *s = cdm_config_dump(config);
+                fputs(s ?: "", stdout);
+                return s ? 0 : 1;
+        }
+        if (!arg_oneshot) {
+                log_error("Continuous operation is not available in this version; use --oneshot.");
+                return 2;
+        }
+        return run_oneshot(config) < 0 ? 1 : 0;
+}
+
+int main(int argc, char *argv[])
+{
+        return run(argc, argv);
+}

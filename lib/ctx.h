@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cdm/cdm.h"
+#include "util/macro.h"
+
+struct cdm_ctx {
+        unsigned n_ref;
+        int root_fd;   /* DIR */
+        int sys_fd;    /* DIR/sys, -1 when absent */
+        int proc_fd;   /* DIR/proc, -1 when absent */
+        int cgroup_fd; /* DIR/sys/fs/cgroup, -1 when absent */
+        char *root;
+        cdm_log_fn log_fn;
+        void *log_userdata;
+        char *last_error;
+};
+
+_printf_(3, 4) int cdm_error(cdm_ctx *ctx, int r, const char *fmt, ...);
+_printf_(2, 3) void cdm_debug(cdm_ctx *ctx, const char *fmt, ...);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_ctx *, cdm_ctx_unref);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The plan data type. Building a plan is the policy's business; this file only holds it. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+int cdm_plan_add(cdm_plan *p, const char *object, const char *current, const char *desired,
+                const char *reason)
+{
+        cdm_plan_item *ni, *it;
+
+        ni = realloc(p->items, (p->n_items + 1) * sizeof(*ni));
+        if (!ni)
+                return -ENOMEM;
+        p->items = ni;
+        it = &p->items[p->n_items];
+        *it = (cdm_plan_item){
+                .object = strdup(object),
+                .current = strdup(current),
+                .desired = strdup(desired),
+                .reason = strdup(reason),
+        };
+        if (!it->object || !it->current || !it->desired || !it->reason) {
+                free(it->object);
+                free(it->current);
+                free(it->desired);
+                free(it->reason);
+                return -ENOMEM;
+        }
+        p->n_items++;
+        return 0;
+}
+
+void cdm_plan_done(cdm_plan *p)
+{
+        for (size_t i = 0; i < p->n_items; i++) {
+                free(p->items[i].object);
+                free(p->items[i].current);
+                free(p->items[i].desired);
+                free(p->items[i].reason);
+        }
+        free(p->items);
+        *p = CDM_PLAN_NULL;
+}

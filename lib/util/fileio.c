@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The only raw read/write calls of libcdm. Every path is relative to a directory fd (the
+ * context's roots), never absolute. Reads are bounded and NUL-terminated so that the pure
+ * parsers can take (data, length) and also treat the buffer as a C string.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "macro.h"
+
+/**
+ * read_file_at() - read a whole (small) file below a directory fd
+ * @dirfd: directory the path is relative to (not consumed)
+ * @path: relative path
+ * @max: largest accepted size in bytes
+ * @ret: on success a NUL-terminated heap buffer, owned by the caller
+ * @ret_len: on success the number of bytes read (may be NULL)
+ *
+ * Return: 0, -EFBIG when the file is larger than @max, or a negative errno.
+ */
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, size = 4096;
+
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+
+        buf = malloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+
+        for (;;) {
+                ssize_t n;
+
+                if (len == size) {
+                        char *nbuf;
+
+                        if (size >= max)
+                                return -EFBIG;
+                        size = MIN(size * 2, (size_t) max);
+                        nbuf = realloc(buf, size + 1);
+                        if (!nbuf)
+                                return -ENOMEM;
+                        buf = nbuf;
+                }
+                n = read(fd, buf + len, size - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = 0;
+        if (ret_len)
+                *ret_len = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/**
+ * write_file_at() - write a string to an existing file, as sysfs and cgroupfs want it
+ * @dirfd: directory the path is relative to (not consumed)
+ * @path: relative path
+ * @s: the value, written in one write() call
+ *
+ * Return: 0 or the negative errno of open() or write() (the kernel's verdict on the value).
+ */
+int write_file_at(int dirfd, const char *path, const char *s)
+{
+        _cleanup_close_ int fd = -1;
+        size_t len = strlen(s);
+        ssize_t n;
+
+        fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        n = write(fd, s, len);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != len)
+                return -EIO;
+        return 0;
+}
+
+/**
+ * write_file_atomic_at() - replace a file atomically: temporary file, fsync, rename
+ * @dirfd: directory the path is relative to (not consumed); the file lives directly in it
+ * @path: file name
+ * @s: contents
+ * @len: number of bytes of @s
+ *
+ * Return: 0 or a negative errno; on failure the old file is untouched.
+ */
+int write_file_atomic_at(int dirfd, const char *path, const char *s, size_t len)
+{
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t off = 0;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp.%d", path, (int) getpid()) < 0)
+                return -ENOMEM;
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return negative_errno();
+        while (off < len) {
+                ssize_t n = write(fd, s + off, len - off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = negative_errno();
+                        goto fail;
+                }
+                off += (size_t) n;
+        }
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (renameat(dirfd, tmp, dirfd, path) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        (void) fsync(dirfd);
+        return 0;
+fail:
+        (void) unlinkat(dirfd, tmp, 0);
+        return r;
+}
