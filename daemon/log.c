@@ -25,7 +25,7 @@ int log_get_max_level(void)
         return max_level;
 }
 
-static void log_write(int level, const char *fmt, va_list ap)
+_printf_(2, 0) static void log_write(int level, const char *fmt, va_list ap)
 {
         static int prefix = -1;
 

@@ -134,7 +134,7 @@ static int load_config(cdm_config **ret)
         return 0;
 }
 
-static void lib_log(void *userdata, int priority, const char *format, va_list ap)
+_printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
 {
         if (priority > log_get_max_level())
                 return;
@@ -153,7 +153,8 @@ static int run_oneshot(const cdm_config *config)
 
         r = cdm_ctx_new(arg_root, &ctx);
         if (r < 0)
-                return log_error_errno(r, "%s", ctx ? cdm_ctx_last_error(ctx) : "Failed to open root: %m");
+                return log_error_errno(r, "Failed to open root '%s' (it needs sys/ below it): %m",
+                                arg_root ?: "/");
         cdm_ctx_set_log_fn(ctx, lib_log, NULL);
 
         r = cdm_topology_read(ctx, &topo);
