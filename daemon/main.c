@@ -11,12 +11,10 @@
 #include <string.h>
 
 #include "config-ini.h"
-#include "ctx.h"
-#include "layout.h"
 #include "log.h"
-#include "plan.h"
+#include "manager-loop.h"
+#include "manager.h"
 #include "report.h"
-#include "topology.h"
 
 #define DEFAULT_CONFIG "/etc/cdmd/cdmd.conf"
 
@@ -27,6 +25,7 @@ static bool arg_dry_run = false;
 static bool arg_json = false;
 static bool arg_check_config = false;
 static bool arg_dump_config = false;
+static bool arg_restore = false;
 
 static void help(void)
 {
@@ -40,6 +39,7 @@ static void help(void)
                "     --json          print the result as one JSON document\n"
                "     --check-config  validate the configuration and exit\n"
                "     --dump-config   print the effective configuration and exit\n"
+               "     --restore       put back every kernel setting cdmd changed, and exit\n"
                "  -v --verbose       log debug messages\n"
                "  -h --help          show this help\n"
                "     --version       show the version\n");
@@ -52,6 +52,7 @@ enum {
         ARG_CHECK_CONFIG,
         ARG_DUMP_CONFIG,
         ARG_VERSION,
+        ARG_RESTORE,
 };
 
 /* Return: 1 to go on, 0 to exit successfully (help), negative for a usage error. */
@@ -68,6 +69,7 @@ static int parse_argv(int argc, char *argv[])
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "restore", no_argument, NULL, ARG_RESTORE },
                 {},
         };
         int c;
@@ -94,6 +96,9 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case ARG_DUMP_CONFIG:
                         arg_dump_config = true;
+                        break;
+                case ARG_RESTORE:
+                        arg_restore = true;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -134,47 +139,26 @@ static int load_config(cdm_config **ret)
         return 0;
 }
 
-_printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
+static int run_oneshot(Manager *m)
 {
-        if (priority > log_get_max_level())
-                return;
-        vfprintf(stderr, format, ap);
-        fputc('\n', stderr);
-}
-
-static int run_oneshot(const cdm_config *config)
-{
-        _cleanup_(cdm_ctx_unrefp) cdm_ctx *ctx = NULL;
-        _cleanup_(cdm_topology_freep) cdm_topology *topo = NULL;
-        _cleanup_(cdm_layout_freep) cdm_layout *layout = NULL;
         _cleanup_free_ char *out = NULL;
-        cdm_plan plan = CDM_PLAN_NULL;
         int r;
 
-        r = cdm_ctx_new(arg_root, &ctx);
+        r = manager_cycle(m);
         if (r < 0)
-                return log_error_errno(r, "Failed to open root '%s' (it needs sys/ below it): %m",
-                                arg_root ?: "/");
-        cdm_ctx_set_log_fn(ctx, lib_log, NULL);
-
-        r = cdm_topology_read(ctx, &topo);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the topology: %s", cdm_ctx_last_error(ctx));
-        r = cdm_layout_build(topo, config, &layout);
-        if (r < 0)
-                return log_error_errno(r, "Failed to classify nodes: %m");
-
-        out = arg_json ? cdm_report_json(topo, layout, &plan) : cdm_report_text(topo, layout, &plan);
-        cdm_plan_done(&plan);
+                return r;
+        out = arg_json ? cdm_report_json(m->topo, m->layout, &m->plan)
+                       : cdm_report_text(m->topo, m->layout, &m->plan);
         if (!out)
                 return log_error_errno(-ENOMEM, "Out of memory.");
         fputs(out, stdout);
-        return 0;
+        return m->plan_failures ? -EIO : 0;
 }
 
 static int run(int argc, char *argv[])
 {
         _cleanup_(cdm_config_freep) cdm_config *config = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
         r = parse_argv(argc, argv);
@@ -193,11 +177,15 @@ static int run(int argc, char *argv[])
                 fputs(s ?: "", stdout);
                 return s ? 0 : 1;
         }
-        if (!arg_oneshot) {
-                log_error("Continuous operation is not available in this version; use --oneshot.");
-                return 2;
-        }
-        return run_oneshot(config) < 0 ? 1 : 0;
+        r = manager_new(arg_root, TAKE_PTR(config), arg_dry_run, &m);
+        if (r < 0)
+                return 1;
+        m->config_path = (char *) (arg_config ?: DEFAULT_CONFIG);
+        if (arg_restore)
+                return manager_restore(m) < 0 ? 1 : 0;
+        if (arg_oneshot)
+                return run_oneshot(m) < 0 ? 1 : 0;
+        return manager_run(m) < 0 ? 1 : 0;
 }
 
 int main(int argc, char *argv[])

@@ -14,6 +14,7 @@ struct cdm_ctx {
         cdm_log_fn log_fn;
         void *log_userdata;
         char *last_error;
+        const struct cdm_cgroup_backend *cgroup_backend; /* NULL: plain files */
 };
 
 _printf_(3, 4) int cdm_error(cdm_ctx *ctx, int r, const char *fmt, ...);

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The event loop: one thread, one libev loop. Watchers:
+ *   - a timer every audit_interval running a full cycle (the backstop);
+ *   - inotify on the cgroup root and on every ancestor of a granted job: a new cgroup there
+ *     is restricted at once (the cycle runs from an idle watcher, so a burst of mkdirs
+ *     costs one cycle);
+ *   - SIGTERM/SIGINT stop, SIGHUP reloads the configuration (as a whole or not at all).
+ */
+
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <systemd/sd-daemon.h>
+
+#include "cgroup-tree.h"
+#include "config-ini.h"
+#include "ctx.h"
+#include "log.h"
+#include "manager-loop.h"
+
+#define INOTIFY_WATCHES_MAX 4096
+
+typedef struct Watchers {
+        ev_timer audit;
+        ev_idle soon;
+        ev_signal sigterm, sigint, sighup;
+        ev_io inotify;
+        int inotify_fd;
+        int *wds;
+        size_t n_wds;
+} Watchers;
+
+static Watchers *W(Manager *m)
+{
+        return m->watchers;
+}
+
+static void watch_cgroups(Manager *m)
+{
+        Watchers *w = W(m);
+
+        if (w->inotify_fd < 0 || m->ctx->cgroup_fd < 0)
+                return;
+        /* Re-arm from scratch each cycle: the set of ancestors changes with the grants. */
+        for (size_t i = 0; i < w->n_wds; i++)
+                (void) inotify_rm_watch(w->inotify_fd, w->wds[i]);
+        w->n_wds = 0;
+        for (size_t i = 0; i <= m->n_grants && w->n_wds < INOTIFY_WATCHES_MAX; i++) {
+                _cleanup_free_ char *path = strdup(i == 0 ? "/" : m->grants[i - 1].cgroup);
+                char *slash;
+
+                if (!path)
+                        return;
+                /* The root for i == 0; for a job, each of its ancestors. */
+                while (i > 0 && (slash = strrchr(path, '/')) && slash != path) {
+                        _cleanup_free_ char *full = NULL;
+                        int wd;
+
+                        *slash = 0;
+                        if (asprintf(&full, "/proc/self/fd/%d%s", m->ctx->cgroup_fd, path) < 0)
+                                return;
+                        wd = inotify_add_watch(w->inotify_fd, full, IN_CREATE | IN_ONLYDIR);
+                        if (wd >= 0 && w->n_wds < INOTIFY_WATCHES_MAX)
+                                w->wds[w->n_wds++] = wd;
+                }
+                if (i == 0) {
+                        _cleanup_free_ char *full = NULL;
+                        int wd;
+
+                        if (asprintf(&full, "/proc/self/fd/%d", m->ctx->cgroup_fd) < 0)
+                                return;
+                        wd = inotify_add_watch(w->inotify_fd, full, IN_CREATE | IN_ONLYDIR);
+                        if (wd >= 0)
+                                w->wds[w->n_wds++] = wd;
+                        else
+                                log_warning("Cannot watch the cgroup root for new cgroups, relying on the audit: %m");
+                }
+        }
+}
+
+static void run_cycle(Manager *m)
+{
+        (void) manager_cycle(m);
+        watch_cgroups(m);
+        (void) sd_notifyf(false, "STATUS=%zu device(s), %zu grant(s), %zu setting(s) planned, %zu failed",
+                        m->layout ? m->layout->n_devices : 0, m->n_grants, m->plan.n_items,
+                        m->plan_failures);
+}
+
+static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        run_cycle(t->data);
+}
+
+static void on_soon(struct ev_loop *loop, ev_idle *i, int revents)
+{
+        ev_idle_stop(loop, i);
+        run_cycle(i->data);
+}
+
+static void on_inotify(struct ev_loop *loop, ev_io *io, int revents)
+{
+        Manager *m = io->data;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        /* Drain; what was created does not matter, the cycle looks at the tree. */
+        while (read(W(m)->inotify_fd, buf, sizeof(buf)) > 0)
+                ;
+        ev_idle_start(loop, &W(m)->soon);
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *s, int revents)
+{
+        (void) sd_notify(false, "STOPPING=1");
+        log_info("Received signal %d, stopping.", s->signum);
+        ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_reload(struct ev_loop *loop, ev_signal *s, int revents)
+{
+        Manager *m = s->data;
+        _cleanup_free_ char *errors = NULL;
+        cdm_config *c = NULL;
+        int r;
+
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
+                        (unsigned long long) (ev_now(loop) * 1e6));
+        r = cdm_config_load(m->config_path, true, &c, &errors);
+        if (r < 0) {
+                if (errors)
+                        log_error("%s", errors);
+                log_error_errno(r, "Configuration '%s' is invalid, reload ignored: %m", m->config_path);
+        } else {
+                cdm_config_free(m->config);
+                m->config = c;
+                (void) manager_set_grants_from_config(m);
+                ev_timer_set(&W(m)->audit, 0., (double) m->config->audit_interval_usec / 1e6);
+                ev_timer_again(loop, &W(m)->audit);
+                log_info("Configuration reloaded.");
+                ev_idle_start(loop, &W(m)->soon);
+        }
+        (void) sd_notify(false, "READY=1");
+}
+
+int manager_run(Manager *m)
+{
+        Watchers w = { .inotify_fd = -1 };
+        double interval = (double) m->config->audit_interval_usec / 1e6;
+
+        m->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+        if (!m->loop)
+                return log_error_errno(-ENOMEM, "Cannot create the event loop.");
+        m->watchers = &w;
+        w.wds = calloc(INOTIFY_WATCHES_MAX, sizeof(int));
+        if (!w.wds)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        w.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (w.inotify_fd < 0)
+                log_warning("inotify is not available, new cgroups wait for the audit: %m");
+
+        ev_timer_init(&w.audit, on_audit, interval, interval);
+        ev_idle_init(&w.soon, on_soon);
+        ev_signal_init(&w.sigterm, on_stop, SIGTERM);
+        ev_signal_init(&w.sigint, on_stop, SIGINT);
+        ev_signal_init(&w.sighup, on_reload, SIGHUP);
+        w.audit.data = w.soon.data = w.sigterm.data = w.sigint.data = w.sighup.data = m;
+        ev_timer_start(m->loop, &w.audit);
+        ev_signal_start(m->loop, &w.sigterm);
+        ev_signal_start(m->loop, &w.sigint);
+        ev_signal_start(m->loop, &w.sighup);
+        if (w.inotify_fd >= 0) {
+                ev_io_init(&w.inotify, on_inotify, w.inotify_fd, EV_READ);
+                w.inotify.data = m;
+                ev_io_start(m->loop, &w.inotify);
+        }
+
+        run_cycle(m);
+        (void) sd_notify(false, "READY=1");
+        log_info("cdmd " CDM_VERSION " running, audit every %gs.", interval);
+        ev_run(m->loop, 0);
+
+        if (w.inotify_fd >= 0)
+                (void) close(w.inotify_fd);
+        free(w.wds);
+        m->watchers = NULL;
+        return 0;
+}

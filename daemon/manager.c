@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One cycle: collect (topology, cgroup tree, knobs) → decide (layout, isolation plan) →
+ * apply (unless dry-run). Each change is logged once, with its old value and its reason;
+ * failures are classified (gone, transient, capacity, permanent) and logged once per cycle.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "cgroup-backend.h"
+#include "cgroup-tree.h"
+#include "ctx.h"
+#include "knobs.h"
+#include "log.h"
+#include "manager.h"
+
+_printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
+{
+        if (priority > log_get_max_level())
+                return;
+        vfprintf(stderr, format, ap);
+        fputc('\n', stderr);
+}
+
+/* Takes ownership of @config, also on failure. */
+int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **ret)
+{
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m) {
+                cdm_config_free(config);
+                return -ENOMEM;
+        }
+        m->config = config;
+        m->dry_run = dry_run;
+        r = cdm_ctx_new(root, &m->ctx);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open root '%s' (it needs sys/ below it): %m",
+                                root ?: "/");
+        cdm_ctx_set_log_fn(m->ctx, lib_log, NULL);
+        /* On the real root, cgroup writes go through libcgroup; below --root, plain files. */
+        if (!root || streq(root, "/")) {
+                r = cdm_cgroup_libcgroup_init();
+                if (r < 0)
+                        log_warning_errno(r, "libcgroup cannot be initialised, writing cgroup files directly: %m");
+                else
+                        cdm_ctx_set_cgroup_backend(m->ctx, &cdm_cgroup_backend_libcgroup);
+        }
+        if (!dry_run) {
+                r = cdm_state_load(config->state_dir, &m->state);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to load '%s/settings': %m", config->state_dir);
+        }
+        r = manager_set_grants_from_config(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m)
+{
+        if (!m)
+                return NULL;
+        cdm_plan_done(&m->plan);
+        cdm_layout_free(m->layout);
+        cdm_topology_free(m->topo);
+        cdm_state_done(&m->state);
+        free(m->grants);
+        cdm_ctx_unref(m->ctx);
+        cdm_config_free(m->config);
+        free(m);
+        return NULL;
+}
+
+/* Static grants: the [job] sections. (The D-Bus API adds dynamic ones.) */
+int manager_set_grants_from_config(Manager *m)
+{
+        cdm_grant *g = calloc(m->config->n_jobs ?: 1, sizeof(cdm_grant));
+
+        if (!g)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->config->n_jobs; i++)
+                g[i] = (cdm_grant){ .id = m->config->jobs[i].name,
+                        .cgroup = m->config->jobs[i].cgroup,
+                        .device = m->config->jobs[i].device };
+        free(m->grants);
+        m->grants = g;
+        m->n_grants = m->config->n_jobs;
+        return 0;
+}
+
+static int collect_and_plan(Manager *m)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
+        const char **paths = NULL;
+        cdm_knobs knobs = CDM_KNOBS_NULL;
+        cdm_isolation_input in;
+        int r;
+
+        cdm_plan_done(&m->plan);
+        m->layout = cdm_layout_free(m->layout);
+        m->topo = cdm_topology_free(m->topo);
+
+        r = cdm_topology_read(m->ctx, &m->topo);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the topology: %s", cdm_ctx_last_error(m->ctx));
+        r = cdm_layout_build(m->topo, m->config, &m->layout);
+        if (r < 0)
+                return log_error_errno(r, "Failed to classify nodes: %m");
+
+        paths = calloc(m->n_grants ?: 1, sizeof(char *));
+        if (!paths)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        for (size_t i = 0; i < m->n_grants; i++)
+                paths[i] = m->grants[i].cgroup;
+        r = cdm_cgroup_tree_read(m->ctx, paths, m->n_grants, &tree);
+        free(paths);
+        if (r == -ENOENT)
+                log_debug("No cgroup2 tree below the root, cpusets are not planned.");
+        else if (r < 0)
+                return log_error_errno(r, "Failed to read the cgroup tree: %s", cdm_ctx_last_error(m->ctx));
+
+        r = cdm_knobs_read(m->ctx, m->layout, &knobs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read kernel knobs: %m");
+        in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
+                .cgroups = tree, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants };
+        r = cdm_isolation_plan(&in, &m->plan);
+        cdm_knobs_done(&knobs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to plan: %m");
+        return 0;
+}
+
+static void log_results(Manager *m, const int *results)
+{
+        for (size_t i = 0; i < m->plan.n_items; i++) {
+                const cdm_plan_item *it = &m->plan.items[i];
+                cdm_apply_class c = cdm_apply_classify(results[i]);
+
+                if (c == CDM_APPLY_OK)
+                        log_info("Set %s to '%s' (was '%s'): %s.", it->object, it->desired,
+                                        it->current, it->reason);
+                else if (c == CDM_APPLY_GONE)
+                        log_debug("%s is gone, skipping.", it->object);
+                else
+                        log_full_errno(c == CDM_APPLY_TRANSIENT ? LOG_WARNING : LOG_ERR, results[i],
+                                        "Failed to set %s to '%s' (%s), %s: %m", it->object,
+                                        it->desired, cdm_apply_class_to_string(c),
+                                        c == CDM_APPLY_TRANSIENT ? "retrying next cycle" : "giving up");
+        }
+}
+
+int manager_cycle(Manager *m)
+{
+        _cleanup_free_ int *results = NULL;
+        int r;
+
+        r = collect_and_plan(m);
+        if (r < 0)
+                return r;
+        m->plan_failures = 0;
+        if (m->dry_run || m->plan.n_items == 0)
+                return 0;
+        results = calloc(m->plan.n_items, sizeof(int));
+        if (!results)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        m->plan_failures = cdm_apply_plan(m->ctx, &m->plan, &m->state, results);
+        log_results(m, results);
+        return 0;
+}
+
+int manager_restore(Manager *m)
+{
+        _cleanup_free_ int *results = NULL;
+        size_t failed;
+
+        if (m->state.n_settings == 0) {
+                log_info("Nothing to restore.");
+                return 0;
+        }
+        results = calloc(m->state.n_settings, sizeof(int));
+        if (!results)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        failed = cdm_apply_restore(m->ctx, &m->state, results);
+        for (size_t i = m->state.n_settings; i-- > 0;) {
+                const cdm_setting *s = &m->state.settings[i];
+
+                if (results[i] < 0 && cdm_apply_classify(results[i]) != CDM_APPLY_GONE)
+                        log_error_errno(results[i], "Failed to restore %s to '%s': %m", s->object, s->old);
+                else if (results[i] >= 0)
+                        log_info("Restored %s to '%s'.", s->object, s->old);
+        }
+        if (failed)
+                return log_error_errno(-EIO, "%zu settings could not be restored; they stay recorded.", failed);
+        return cdm_state_forget_all(&m->state);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The Manager owns everything with a lifetime longer than one cycle: the library context,
+ * the configuration, the state directory, the grants, the event loop and its watchers.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cdm/cdm.h"
+#include "config.h"
+#include "isolation.h"
+#include "layout.h"
+#include "plan.h"
+#include "state.h"
+#include "topology.h"
+
+struct ev_loop;
+
+typedef struct Manager {
+        cdm_ctx *ctx;
+        cdm_config *config;
+        char *config_path;
+        bool dry_run;
+        cdm_state state;
+        cdm_grant *grants;
+        size_t n_grants;
+
+        /* The last cycle's view, kept for the report and the audit. */
+        cdm_topology *topo;
+        cdm_layout *layout;
+        cdm_plan plan;
+        size_t plan_failures;
+
+        struct ev_loop *loop;
+        void *watchers; /* manager-loop.c's private state */
+} Manager;
+
+int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+/* collect → decide → (unless dry-run) apply. */
+int manager_cycle(Manager *m);
+int manager_restore(Manager *m);
+int manager_set_grants_from_config(Manager *m);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Carry out a plan, record old values first, classify what the kernel says. */
+
+#include "cdm/cdm.h"
+#include "plan.h"
+#include "state.h"
+
+typedef enum cdm_apply_class {
+        CDM_APPLY_OK,
+        CDM_APPLY_GONE,      /* the target vanished (cgroup removed): drop it quietly */
+        CDM_APPLY_TRANSIENT, /* try again next cycle */
+        CDM_APPLY_CAPACITY,  /* no room: re-plan */
+        CDM_APPLY_PERMANENT, /* the kernel refuses: stop trying, report once */
+} cdm_apply_class;
+
+cdm_apply_class cdm_apply_classify(int r);
+const char *cdm_apply_class_to_string(cdm_apply_class c);
+/* Write one setting (object below the root). */
+int cdm_apply_write(cdm_ctx *ctx, const char *object, const char *value);
+/* Apply every item; results[i] gets each item's return value. Return: number of failures. */
+size_t cdm_apply_plan(cdm_ctx *ctx, const cdm_plan *p, cdm_state *state, int *results);
+/* Put every recorded setting back, newest first. Return: number of failures. */
+size_t cdm_apply_restore(cdm_ctx *ctx, cdm_state *state, int *results);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * How cgroup attributes are written. Reads always go to the files below the context's
+ * cgroup root; writes go through a backend: plain files (fixture roots, tests) or libcgroup
+ * (a real system). A future backend asks systemd to set AllowedMemoryNodes= on its units.
+ * Cgroup paths are absolute below the cgroup2 root: "/" or "/system.slice/x.service".
+ */
+
+#include "cdm/cdm.h"
+
+typedef struct cdm_cgroup_backend {
+        const char *name;
+        int (*write)(cdm_ctx *ctx, const char *cgroup, const char *attr, const char *value);
+} cdm_cgroup_backend;
+
+extern const cdm_cgroup_backend cdm_cgroup_backend_fs;
+extern const cdm_cgroup_backend cdm_cgroup_backend_libcgroup;
+
+/* "system.slice/cpuset.mems" for ("/system.slice", "cpuset.mems"); "cpuset.mems" for the root. */
+char *cdm_cgroup_attr_path(const char *cgroup, const char *attr);
+int cdm_cgroup_read(cdm_ctx *ctx, const char *cgroup, const char *attr, char **ret, size_t *ret_len);
+int cdm_cgroup_write(cdm_ctx *ctx, const char *cgroup, const char *attr, const char *value);
+void cdm_ctx_set_cgroup_backend(cdm_ctx *ctx, const cdm_cgroup_backend *b);
+int cdm_cgroup_libcgroup_init(void);

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reads the isolation-relevant part of the cgroup2 tree (see cgroup-tree.h). Cgroups vanish
+ * at any moment: a child that disappears between readdir() and the read of its files is
+ * dropped quietly; only the root is required.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup-backend.h"
+#include "cgroup-tree.h"
+#include "ctx.h"
+
+#define CGROUP_CHILDREN_MAX 100000
+
+cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t)
+{
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n; i++) {
+                free(t->items[i].path);
+                free(t->items[i].cpuset_mems);
+                free(t->items[i].subtree_control);
+        }
+        free(t->items);
+        free(t);
+        return NULL;
+}
+
+ssize_t cdm_cgroup_tree_find(const cdm_cgroup_tree *t, const char *path)
+{
+        for (size_t i = 0; i < t->n; i++)
+                if (streq(t->items[i].path, path))
+                        return (ssize_t) i;
+        return -1;
+}
+
+bool cdm_cgroup_path_is_below(const char *path, const char *ancestor, bool or_self)
+{
+        size_t n = strlen(ancestor);
+
+        if (streq(path, ancestor))
+                return or_self;
+        if (streq(ancestor, "/"))
+                return path[0] == '/' && path[1] != 0;
+        return strncmp(path, ancestor, n) == 0 && path[n] == '/';
+}
+
+static char *trimmed(char *s)
+{
+        size_t n = strlen(s);
+
+        while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+                s[--n] = 0;
+        return s;
+}
+
+/* Add @path (if new) and read its files. Return its index, or -1 when it does not exist. */
+static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ssize_t parent,
+                bool keep_missing)
+{
+        ssize_t i = cdm_cgroup_tree_find(t, path);
+        char *buf = NULL;
+        cdm_cgroup *c, *ni;
+        int r;
+
+        if (i >= 0)
+                return i;
+        r = cdm_cgroup_read(ctx, path, "cgroup.subtree_control", &buf, NULL);
+        if (r < 0 && !keep_missing)
+                return -1;
+        ni = realloc(t->items, (t->n + 1) * sizeof(*ni));
+        if (!ni) {
+                free(buf);
+                return -ENOMEM;
+        }
+        t->items = ni;
+        c = &t->items[t->n];
+        *c = (cdm_cgroup){ .path = strdup(path), .parent = parent, .exists = r >= 0 };
+        if (!c->path) {
+                free(buf);
+                return -ENOMEM;
+        }
+        c->subtree_control = r >= 0 ? trimmed(buf) : NULL;
+        if (r >= 0 && cdm_cgroup_read(ctx, path, "cpuset.mems", &buf, NULL) >= 0)
+                c->cpuset_mems = trimmed(buf);
+        return (ssize_t) t->n++;
+}
+
+static int add_children(cdm_ctx *ctx, cdm_cgroup_tree *t, ssize_t parent)
+{
+        _cleanup_free_ char *rel = NULL;
+        const char *path = t->items[parent].path;
+        struct dirent *de;
+        size_t count = 0;
+        DIR *d;
+        int fd;
+
+        rel = strdup(path[1] ? path + 1 : ".");
+        if (!rel)
+                return -ENOMEM;
+        fd = openat(ctx->cgroup_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                (void) close(fd);
+                return -ENOMEM;
+        }
+        while ((de = readdir(d)) && count < CGROUP_CHILDREN_MAX) {
+                _cleanup_free_ char *child = NULL;
+                ssize_t r;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&child, "%s%s%s", path, path[1] ? "/" : "", de->d_name) < 0) {
+                        (void) closedir(d);
+                        return -ENOMEM;
+                }
+                r = add_cgroup(ctx, t, child, parent, false);
+                if (r == -ENOMEM) {
+                        (void) closedir(d);
+                        return -ENOMEM;
+                }
+                count++;
+        }
+        (void) closedir(d);
+        return 0;
+}
+
+/**
+ * cdm_cgroup_tree_read() - read the root, the jobs' ancestors and their children
+ * @ctx: context (its cgroup root)
+ * @jobs: cgroup paths of the granted jobs
+ * @n_jobs: their number
+ * @ret: the tree, in an order where every parent comes before its children
+ *
+ * Return: 0, -ENOENT when the cgroup2 root is not there, or a negative errno.
+ */
+int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, cdm_cgroup_tree **ret)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *t = calloc(1, sizeof(*t));
+        ssize_t root;
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        if (ctx->cgroup_fd < 0)
+                return cdm_error(ctx, -ENOENT, "%s/sys/fs/cgroup: no cgroup2 tree", ctx->root);
+        root = add_cgroup(ctx, t, "/", -1, false);
+        if (root < 0)
+                return cdm_error(ctx, root == -ENOMEM ? -ENOMEM : -ENOENT,
+                                "%s/sys/fs/cgroup/cgroup.subtree_control: cannot read", ctx->root);
+        r = add_children(ctx, t, root);
+        if (r < 0)
+                return r;
+
+        for (size_t j = 0; j < n_jobs; j++) {
+                _cleanup_free_ char *path = strdup(jobs[j]);
+                ssize_t parent = root;
+                char *slash;
+
+                if (!path)
+                        return -ENOMEM;
+                /* Walk down: /a, /a/b, ... each ancestor's children are frontier candidates. */
+                for (slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+                        ssize_t i;
+
+                        if (slash)
+                                *slash = 0;
+                        i = add_cgroup(ctx, t, path, parent, /* keep_missing= */ true);
+                        if (i < 0)
+                                return (int) i;
+                        if (!slash)
+                                break;
+                        if (t->items[i].exists) {
+                                r = add_children(ctx, t, i);
+                                if (r < 0)
+                                        return r;
+                        }
+                        *slash = '/';
+                        parent = i;
+                }
+        }
+        *ret = TAKE_PTR(t);
+        return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The part of the cgroup tree isolation needs: the root, every ancestor of a job cgroup, the
+ * job cgroups, and the children of the root and of every ancestor (the frontier candidates).
+ * Deeper cgroups inherit their restriction and are not read.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cdm/cdm.h"
+#include "util/macro.h"
+
+typedef struct cdm_cgroup {
+        char *path;            /* "/" or "/system.slice" */
+        ssize_t parent;        /* index of the parent, -1 for the root */
+        bool exists;           /* false for a job cgroup that is gone */
+        char *cpuset_mems;     /* NULL: no cpuset.mems file (cpuset not enabled above it) */
+        char *subtree_control; /* NULL: unreadable */
+} cdm_cgroup;
+
+typedef struct cdm_cgroup_tree {
+        cdm_cgroup *items;
+        size_t n;
+} cdm_cgroup_tree;
+
+int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, cdm_cgroup_tree **ret);
+cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_cgroup_tree *, cdm_cgroup_tree_free);
+ssize_t cdm_cgroup_tree_find(const cdm_cgroup_tree *t, const char *path);
+/* Is @ancestor a proper ancestor of (or, with or_self, equal to) @path? Pure string test. */
+bool cdm_cgroup_path_is_below(const char *path, const char *ancestor, bool or_self);
