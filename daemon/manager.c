@@ -170,8 +170,10 @@ int manager_cycle(Manager *m)
         results = calloc(m->plan.n_items, sizeof(int));
         if (!results)
                 return log_error_errno(-ENOMEM, "Out of memory.");
-        m->plan_failures = cdm_apply_plan(m->ctx, &m->plan, &m->state, results);
+        r = cdm_apply_plan(m->ctx, &m->plan, &m->state, results, &m->plan_failures);
         log_results(m, results);
+        if (r < 0)
+                return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));
         return 0;
 }
 

@@ -64,27 +64,42 @@ int cdm_apply_write(cdm_ctx *ctx, const char *object, const char *value)
         return -EINVAL;
 }
 
-size_t cdm_apply_plan(cdm_ctx *ctx, const cdm_plan *p, cdm_state *state, int *results)
+/**
+ * cdm_apply_plan() - write every item of a plan, recording old values first
+ * @ctx: context
+ * @p: the plan
+ * @state: where old values are recorded (NULL: not recorded)
+ * @results: one return value per item (may be NULL)
+ * @ret_failed: number of items that failed, not counting vanished targets
+ *
+ * Return: 0, or the negative errno of recording an old value: then nothing more is written,
+ * since a change that cannot be undone is not made.
+ */
+int cdm_apply_plan(cdm_ctx *ctx, const cdm_plan *p, cdm_state *state, int *results,
+                size_t *ret_failed)
 {
         size_t failed = 0;
 
         for (size_t i = 0; i < p->n_items; i++) {
                 const cdm_plan_item *it = &p->items[i];
-                int r = 0;
+                int r;
 
-                if (state)
+                if (state) {
                         r = cdm_state_record(state, it->object, it->current);
-                if (r >= 0)
-                        r = cdm_apply_write(ctx, it->object, it->desired);
-                if (r < 0) {
-                        failed++;
-                        cdm_debug(ctx, "%s: cannot write '%s': %s", it->object, it->desired,
-                                        strerror(-r));
+                        if (r < 0) {
+                                *ret_failed = failed;
+                                return cdm_error(ctx, r, "%s/settings: cannot record the old value of %s: %m",
+                                                state->dir, it->object);
+                        }
                 }
+                r = cdm_apply_write(ctx, it->object, it->desired);
+                if (r < 0 && cdm_apply_classify(r) != CDM_APPLY_GONE)
+                        failed++;
                 if (results)
                         results[i] = r;
         }
-        return failed;
+        *ret_failed = failed;
+        return 0;
 }
 
 /* The value that undoes a change: "+cpuset" in subtree_control is undone by "-cpuset". */

@@ -19,7 +19,7 @@ cdm_apply_class cdm_apply_classify(int r);
 const char *cdm_apply_class_to_string(cdm_apply_class c);
 /* Write one setting (object below the root). */
 int cdm_apply_write(cdm_ctx *ctx, const char *object, const char *value);
-/* Apply every item; results[i] gets each item's return value. Return: number of failures. */
-size_t cdm_apply_plan(cdm_ctx *ctx, const cdm_plan *p, cdm_state *state, int *results);
+int cdm_apply_plan(cdm_ctx *ctx, const cdm_plan *p, cdm_state *state, int *results,
+                size_t *ret_failed);
 /* Put every recorded setting back, newest first. Return: number of failures. */
 size_t cdm_apply_restore(cdm_ctx *ctx, cdm_state *state, int *results);
