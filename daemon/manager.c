@@ -67,6 +67,8 @@ Manager *manager_free(Manager *m)
         if (!m)
                 return NULL;
         cdm_plan_done(&m->plan);
+        cdm_audit_done(&m->audit);
+        cdm_cgroup_tree_free(m->cgroups);
         cdm_layout_free(m->layout);
         cdm_topology_free(m->topo);
         cdm_state_done(&m->state);
@@ -96,13 +98,13 @@ int manager_set_grants_from_config(Manager *m)
 
 static int collect_and_plan(Manager *m)
 {
-        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
         const char **paths = NULL;
         cdm_knobs knobs = CDM_KNOBS_NULL;
         cdm_isolation_input in;
         int r;
 
         cdm_plan_done(&m->plan);
+        m->cgroups = cdm_cgroup_tree_free(m->cgroups);
         m->layout = cdm_layout_free(m->layout);
         m->topo = cdm_topology_free(m->topo);
 
@@ -118,7 +120,7 @@ static int collect_and_plan(Manager *m)
                 return log_error_errno(-ENOMEM, "Out of memory.");
         for (size_t i = 0; i < m->n_grants; i++)
                 paths[i] = m->grants[i].cgroup;
-        r = cdm_cgroup_tree_read(m->ctx, paths, m->n_grants, &tree);
+        r = cdm_cgroup_tree_read(m->ctx, paths, m->n_grants, &m->cgroups);
         free(paths);
         if (r == -ENOENT)
                 log_debug("No cgroup2 tree below the root, cpusets are not planned.");
@@ -129,11 +131,32 @@ static int collect_and_plan(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to read kernel knobs: %m");
         in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = tree, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants };
+                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants };
         r = cdm_isolation_plan(&in, &m->plan);
         cdm_knobs_done(&knobs);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan: %m");
+        return 0;
+}
+
+static int reread_topology(Manager *m)
+{
+        cdm_topology *t = NULL;
+        cdm_layout *l = NULL;
+        int r;
+
+        r = cdm_topology_read(m->ctx, &t);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the topology: %s", cdm_ctx_last_error(m->ctx));
+        r = cdm_layout_build(t, m->config, &l);
+        if (r < 0) {
+                cdm_topology_free(t);
+                return log_error_errno(r, "Failed to classify nodes: %m");
+        }
+        cdm_layout_free(m->layout);
+        cdm_topology_free(m->topo);
+        m->topo = t;
+        m->layout = l;
         return 0;
 }
 
@@ -166,7 +189,7 @@ int manager_cycle(Manager *m)
                 return r;
         m->plan_failures = 0;
         if (m->dry_run || m->plan.n_items == 0)
-                return 0;
+                return manager_audit(m);
         results = calloc(m->plan.n_items, sizeof(int));
         if (!results)
                 return log_error_errno(-ENOMEM, "Out of memory.");
@@ -174,7 +197,11 @@ int manager_cycle(Manager *m)
         log_results(m, results);
         if (r < 0)
                 return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));
-        return 0;
+        /* Writing cpuset.mems moves pages and onlining adds memory: audit what is now. */
+        r = reread_topology(m);
+        if (r < 0)
+                return r;
+        return manager_audit(m);
 }
 
 int manager_restore(Manager *m)

@@ -11,6 +11,7 @@
 
 #include "cdm/cdm.h"
 #include "config.h"
+#include "audit.h"
 #include "isolation.h"
 #include "layout.h"
 #include "plan.h"
@@ -33,6 +34,11 @@ typedef struct Manager {
         cdm_layout *layout;
         cdm_plan plan;
         size_t plan_failures;
+        struct cdm_cgroup_tree *cgroups;
+        cdm_audit audit;
+        uint64_t repaired_bytes;   /* since start */
+        uint64_t last_spilled;     /* of the last audit, to log changes once */
+        size_t last_alarms;
 
         struct ev_loop *loop;
         void *watchers; /* manager-loop.c's private state */
@@ -45,3 +51,5 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_cycle(Manager *m);
 int manager_restore(Manager *m);
 int manager_set_grants_from_config(Manager *m);
+/* Audit (and, with repair = migrate, repair) what the last cycle collected. */
+int manager_audit(Manager *m);

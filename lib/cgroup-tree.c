@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +28,62 @@ cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t)
                 free(t->items[i].subtree_control);
         }
         free(t->items);
+        free(t->index);
         free(t);
         return NULL;
 }
 
+static size_t hash_path(const char *s)
+{
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+        return (size_t) h;
+}
+
 ssize_t cdm_cgroup_tree_find(const cdm_cgroup_tree *t, const char *path)
 {
+        if (t->index_size == 0)
+                return -1;
+        for (size_t h = hash_path(path) & (t->index_size - 1);; h = (h + 1) & (t->index_size - 1)) {
+                size_t v = t->index[h];
+
+                if (v == 0)
+                        return -1;
+                if (streq(t->items[v - 1].path, path))
+                        return (ssize_t) (v - 1);
+        }
+}
+
+static void index_insert(cdm_cgroup_tree *t, size_t item)
+{
+        size_t h = hash_path(t->items[item].path) & (t->index_size - 1);
+
+        while (t->index[h])
+                h = (h + 1) & (t->index_size - 1);
+        t->index[h] = item + 1;
+}
+
+/* Keep the table at most half full. */
+static int index_reserve(cdm_cgroup_tree *t, size_t n)
+{
+        size_t size = t->index_size ?: 64;
+        size_t *index;
+
+        if (n * 2 <= t->index_size)
+                return 0;
+        while (n * 2 > size)
+                size *= 2;
+        index = calloc(size, sizeof(size_t));
+        if (!index)
+                return -ENOMEM;
+        free(t->index);
+        t->index = index;
+        t->index_size = size;
         for (size_t i = 0; i < t->n; i++)
-                if (streq(t->items[i].path, path))
-                        return (ssize_t) i;
-        return -1;
+                index_insert(t, i);
+        return 0;
 }
 
 bool cdm_cgroup_path_is_below(const char *path, const char *ancestor, bool or_self)
@@ -70,6 +117,8 @@ static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ss
 
         if (i >= 0)
                 return i;
+        if (index_reserve(t, t->n + 1) < 0)
+                return -ENOMEM;
         r = cdm_cgroup_read(ctx, path, "cgroup.subtree_control", &buf, NULL);
         if (r < 0 && !keep_missing)
                 return -1;
@@ -88,7 +137,9 @@ static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ss
         c->subtree_control = r >= 0 ? trimmed(buf) : NULL;
         if (r >= 0 && cdm_cgroup_read(ctx, path, "cpuset.mems", &buf, NULL) >= 0)
                 c->cpuset_mems = trimmed(buf);
-        return (ssize_t) t->n++;
+        t->n++;
+        index_insert(t, t->n - 1);
+        return (ssize_t) (t->n - 1);
 }
 
 static int add_children(cdm_ctx *ctx, cdm_cgroup_tree *t, ssize_t parent)

@@ -24,6 +24,8 @@ typedef struct cdm_cgroup {
 typedef struct cdm_cgroup_tree {
         cdm_cgroup *items;
         size_t n;
+        size_t *index; /* open-addressing hash of paths: item index + 1, 0 = free */
+        size_t index_size;
 } cdm_cgroup_tree;
 
 int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, cdm_cgroup_tree **ret);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup-parse.h"
 #include "isolation.h"
 
 static int add(cdm_plan *p, const char *object, const char *current, const char *desired,
@@ -35,31 +36,157 @@ static char *cg_object(const char *cgroup, const char *attr)
         return s;
 }
 
-static const cdm_grant *grant_of(const cdm_isolation_input *in, const char *path)
+/* Sorted views of the grants and of their ancestors, for lookups by path. */
+typedef struct path_mask {
+        const char *path;
+        cdm_nodemask nodes;
+        const cdm_grant *grant;
+} path_mask;
+
+static int cmp_path_mask(const void *a, const void *b)
 {
-        for (size_t i = 0; i < in->n_grants; i++)
-                if (streq(in->grants[i].cgroup, path))
-                        return &in->grants[i];
-        return NULL;
+        return strcmp(((const path_mask *) a)->path, ((const path_mask *) b)->path);
 }
 
-/* Is @path an ancestor (below the root) of a granted job? Add that job's device nodes. */
-static bool ancestor_nodes(const cdm_isolation_input *in, const char *path, cdm_nodemask *nodes)
+static const path_mask *lookup(const path_mask *v, size_t n, const char *path)
 {
-        bool found = false;
+        path_mask key = { .path = path };
 
-        for (size_t i = 0; i < in->n_grants; i++) {
-                const cdm_device *d;
+        return n ? bsearch(&key, v, n, sizeof(path_mask), cmp_path_mask) : NULL;
+}
 
-                if (!cdm_cgroup_path_is_below(in->grants[i].cgroup, path, false))
+static void add_device_nodes(const cdm_layout *l, const char *device, cdm_nodemask *nodes)
+{
+        const cdm_device *d = cdm_layout_find_device(l, device);
+
+        if (d)
+                for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;)
+                        cdm_nodemask_set(nodes, (unsigned) id);
+}
+
+/* Every proper ancestor (below the root) of every granted cgroup, with their devices. */
+static int build_ancestors(const cdm_isolation_input *in, char ***ret_paths, path_mask **ret,
+                size_t *ret_n)
+{
+        path_mask *v = NULL;
+        char **paths = NULL;
+        size_t n = 0, k = 0;
+
+        for (size_t i = 0; i < in->n_grants; i++)
+                for (const char *p = in->grants[i].cgroup + 1; (p = strchr(p, '/')); p++)
+                        n++;
+        v = calloc(n ?: 1, sizeof(path_mask));
+        paths = calloc(n ?: 1, sizeof(char *));
+        if (!v || !paths)
+                goto oom;
+        for (size_t i = 0; i < in->n_grants; i++)
+                for (const char *p = in->grants[i].cgroup + 1; (p = strchr(p, '/')); p++) {
+                        paths[k] = strndup(in->grants[i].cgroup, (size_t) (p - in->grants[i].cgroup));
+                        if (!paths[k])
+                                goto oom;
+                        v[k].path = paths[k];
+                        add_device_nodes(in->layout, in->grants[i].device, &v[k].nodes);
+                        k++;
+                }
+        qsort(v, k, sizeof(path_mask), cmp_path_mask);
+        /* Merge duplicates, OR-ing their device nodes. */
+        n = 0;
+        for (size_t i = 0; i < k; i++) {
+                if (n > 0 && streq(v[n - 1].path, v[i].path)) {
+                        for (size_t w = 0; w < ARRAY_SIZE(v[i].nodes.bits); w++)
+                                v[n - 1].nodes.bits[w] |= v[i].nodes.bits[w];
                         continue;
-                found = true;
-                d = cdm_layout_find_device(in->layout, in->grants[i].device);
-                if (d)
-                        for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;)
-                                cdm_nodemask_set(nodes, (unsigned) id);
+                }
+                v[n++] = v[i];
         }
-        return found;
+        *ret_paths = paths;
+        *ret = v;
+        *ret_n = n;
+        return (int) k;
+oom:
+        for (size_t i = 0; paths && i < k; i++)
+                free(paths[i]);
+        free(paths);
+        free(v);
+        return -ENOMEM;
+}
+
+void cdm_cgroup_roles_done(cdm_cgroup_roles *r)
+{
+        free(r->role);
+        free(r->mems);
+        free(r->grant);
+        *r = (cdm_cgroup_roles){ 0 };
+}
+
+/**
+ * cdm_cgroup_roles_compute() - classify every cgroup of the tree and give its cpuset.mems
+ * @in: the collected input
+ * @ret: per tree item, its role, desired mems and grant
+ *
+ * Return: 0 or -ENOMEM. O((cgroups + grants) log grants).
+ */
+int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *ret)
+{
+        const cdm_cgroup_tree *t = in->cgroups;
+        cdm_cgroup_roles r = { 0 };
+        path_mask *jobs = NULL, *anc = NULL;
+        char **anc_paths = NULL;
+        size_t n_anc = 0;
+        int k, result = -ENOMEM;
+
+        r.role = calloc(t->n ?: 1, sizeof(*r.role));
+        r.mems = calloc(t->n ?: 1, sizeof(*r.mems));
+        r.grant = calloc(t->n ?: 1, sizeof(*r.grant));
+        jobs = calloc(in->n_grants ?: 1, sizeof(path_mask));
+        if (!r.role || !r.mems || !r.grant || !jobs)
+                goto out;
+        for (size_t i = 0; i < in->n_grants; i++) {
+                jobs[i] = (path_mask){ .path = in->grants[i].cgroup, .grant = &in->grants[i],
+                        .nodes = in->layout->system_nodes };
+                add_device_nodes(in->layout, in->grants[i].device, &jobs[i].nodes);
+        }
+        qsort(jobs, in->n_grants, sizeof(path_mask), cmp_path_mask);
+        k = build_ancestors(in, &anc_paths, &anc, &n_anc);
+        if (k < 0)
+                goto out;
+
+        for (size_t i = 0; i < t->n; i++) {
+                const cdm_cgroup *cg = &t->items[i];
+                const path_mask *m;
+
+                r.mems[i] = in->layout->system_nodes;
+                if (cg->parent < 0) {
+                        r.role[i] = CDM_CGROUP_ROOT;
+                } else if (!cg->exists) {
+                        r.role[i] = CDM_CGROUP_INNER;
+                } else if ((m = lookup(jobs, in->n_grants, cg->path)) &&
+                                cdm_layout_find_device(in->layout, m->grant->device)) {
+                        r.role[i] = CDM_CGROUP_JOB;
+                        r.mems[i] = m->nodes;
+                        r.grant[i] = m->grant;
+                } else if ((m = lookup(anc, n_anc, cg->path))) {
+                        r.role[i] = CDM_CGROUP_ANCESTOR;
+                        for (size_t w = 0; w < ARRAY_SIZE(m->nodes.bits); w++)
+                                r.mems[i].bits[w] |= m->nodes.bits[w];
+                } else if (r.role[cg->parent] == CDM_CGROUP_ROOT ||
+                                r.role[cg->parent] == CDM_CGROUP_ANCESTOR) {
+                        r.role[i] = CDM_CGROUP_FRONTIER;
+                } else {
+                        r.role[i] = CDM_CGROUP_INNER;
+                }
+        }
+        *ret = r;
+        r = (cdm_cgroup_roles){ 0 };
+        result = 0;
+out:
+        for (int i = 0; anc_paths && i < k; i++)
+                free(anc_paths[i]);
+        free(anc_paths);
+        free(anc);
+        free(jobs);
+        cdm_cgroup_roles_done(&r);
+        return result;
 }
 
 static int plan_mems(cdm_plan *p, const cdm_cgroup *cg, const cdm_nodemask *want, const char *reason)
@@ -67,8 +194,9 @@ static int plan_mems(cdm_plan *p, const cdm_cgroup *cg, const cdm_nodemask *want
         _cleanup_free_ char *object = NULL, *desired = NULL;
         cdm_nodemask cur;
 
-        if (cg->cpuset_mems && cdm_nodemask_parse(cg->cpuset_mems, strlen(cg->cpuset_mems), &cur) >= 0 &&
-                        memcmp(&cur, want, sizeof(cur)) == 0 && *cg->cpuset_mems)
+        if (cg->cpuset_mems && *cg->cpuset_mems &&
+                        cdm_nodemask_parse(cg->cpuset_mems, strlen(cg->cpuset_mems), &cur) >= 0 &&
+                        memcmp(&cur, want, sizeof(cur)) == 0)
                 return 0;
         object = cg_object(cg->path, "cpuset.mems");
         desired = cdm_nodemask_format(want);
@@ -81,7 +209,7 @@ static int plan_subtree(cdm_plan *p, const cdm_cgroup *cg, const char *reason)
 {
         _cleanup_free_ char *object = NULL;
 
-        if (!cg->subtree_control || strstr(cg->subtree_control, "cpuset"))
+        if (!cg->subtree_control || cdm_word_list_contains(cg->subtree_control, "cpuset"))
                 return 0;
         object = cg_object(cg->path, "cgroup.subtree_control");
         if (!object)
@@ -91,56 +219,41 @@ static int plan_subtree(cdm_plan *p, const cdm_cgroup *cg, const char *reason)
 
 static int plan_cgroups(const cdm_isolation_input *in, cdm_plan *p)
 {
-        const cdm_nodemask *S = &in->layout->system_nodes;
         const cdm_cgroup_tree *t = in->cgroups;
-        int r;
+        cdm_cgroup_roles roles;
+        int r = 0;
 
-        if (!t || t->n == 0 || cdm_nodemask_count(S) == 0)
+        if (!t || t->n == 0 || cdm_nodemask_count(&in->layout->system_nodes) == 0)
                 return 0;
-        r = plan_subtree(p, &t->items[0], "let cpusets restrict the children of the root");
+        r = cdm_cgroup_roles_compute(in, &roles);
         if (r < 0)
                 return r;
-
         /* The tree lists parents before children, so this walks top-down. */
-        for (size_t i = 1; i < t->n; i++) {
+        for (size_t i = 0; r >= 0 && i < t->n; i++) {
                 const cdm_cgroup *cg = &t->items[i];
-                cdm_nodemask want = *S;
-                const cdm_grant *g;
-                ssize_t parent = cg->parent;
-                bool parent_open;
 
-                if (!cg->exists)
-                        continue;
-                g = grant_of(in, cg->path);
-                if (g) {
-                        const cdm_device *d = cdm_layout_find_device(in->layout, g->device);
-
-                        if (!d)
-                                continue; /* unknown device: the job stays fenced */
-                        for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;)
-                                cdm_nodemask_set(&want, (unsigned) id);
-                        r = plan_mems(p, cg, &want, "granted job: system nodes and its device");
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                if (ancestor_nodes(in, cg->path, &want)) {
+                switch (roles.role[i]) {
+                case CDM_CGROUP_ROOT:
+                        r = plan_subtree(p, cg, "let cpusets restrict the children of the root");
+                        break;
+                case CDM_CGROUP_JOB:
+                        r = plan_mems(p, cg, &roles.mems[i], "granted job: system nodes and its device");
+                        break;
+                case CDM_CGROUP_ANCESTOR:
                         r = plan_subtree(p, cg, "let cpusets reach the granted jobs below");
                         if (r >= 0)
-                                r = plan_mems(p, cg, &want, "ancestor of granted jobs: system nodes and their devices");
-                        if (r < 0)
-                                return r;
-                        continue;
+                                r = plan_mems(p, cg, &roles.mems[i],
+                                                "ancestor of granted jobs: system nodes and their devices");
+                        break;
+                case CDM_CGROUP_FRONTIER:
+                        r = plan_mems(p, cg, &roles.mems[i], "no grant: system nodes only");
+                        break;
+                case CDM_CGROUP_INNER:
+                        break;
                 }
-                /* Frontier: a child of the root or of an ancestor of a job. */
-                parent_open = parent == 0 || (parent > 0 && ancestor_nodes(in, t->items[parent].path, &(cdm_nodemask){ { 0 } }));
-                if (!parent_open)
-                        continue;
-                r = plan_mems(p, cg, S, "no grant: system nodes only");
-                if (r < 0)
-                        return r;
         }
-        return 0;
+        cdm_cgroup_roles_done(&roles);
+        return r;
 }
 
 static bool is_true(const char *v)

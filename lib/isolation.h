@@ -29,4 +29,22 @@ typedef struct cdm_isolation_input {
         size_t n_grants;
 } cdm_isolation_input;
 
+/* What each cgroup of the tree is to isolation. */
+typedef enum cdm_cgroup_role {
+        CDM_CGROUP_ROOT,
+        CDM_CGROUP_JOB,      /* granted: system nodes + its device */
+        CDM_CGROUP_ANCESTOR, /* above granted jobs: system nodes + their devices */
+        CDM_CGROUP_FRONTIER, /* child of the root or of an ancestor, no grant: system nodes */
+        CDM_CGROUP_INNER,    /* below the frontier or missing: inherits, not managed */
+} cdm_cgroup_role;
+
+typedef struct cdm_cgroup_roles {
+        cdm_cgroup_role *role;   /* per tree item */
+        cdm_nodemask *mems;      /* per tree item: the cpuset.mems it should have */
+        const cdm_grant **grant; /* per tree item: the grant of a job, else NULL */
+} cdm_cgroup_roles;
+
+int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *ret);
+void cdm_cgroup_roles_done(cdm_cgroup_roles *r);
+
 int cdm_isolation_plan(const cdm_isolation_input *in, cdm_plan *ret);

@@ -91,7 +91,34 @@ static void json_node(strbuf *b, const cdm_topology *t, const cdm_layout *l, con
         strbuf_append(b, "}");
 }
 
-char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p)
+static void json_audit(strbuf *b, const cdm_audit *a)
+{
+        strbuf_printf(b, ",\"spilled_bytes\":%llu,\"audit\":[", (unsigned long long) (a ? a->spilled_bytes : 0));
+        for (size_t i = 0; a && i < a->n_items; i++) {
+                const cdm_audit_item *it = &a->items[i];
+
+                strbuf_append(b, i ? ",{\"owner\":" : "{\"owner\":");
+                strbuf_append_json_string(b, it->owner);
+                strbuf_append(b, ",\"device\":");
+                strbuf_append_json_string(b, it->device);
+                strbuf_printf(b, ",\"bytes\":%llu,\"anon_bytes\":%llu,\"file_bytes\":%llu,\"granted\":%s}",
+                                (unsigned long long) (it->anon + it->file), (unsigned long long) it->anon,
+                                (unsigned long long) it->file, it->granted ? "true" : "false");
+        }
+        strbuf_append(b, "],\"alarms\":[");
+        for (size_t i = 0; a && i < a->n_alarms; i++) {
+                if (i)
+                        strbuf_append(b, ",");
+                strbuf_append_json_string(b, a->alarms[i]);
+        }
+        strbuf_append(b, "],\"root_cgroup_user_pids\":[");
+        for (size_t i = 0; a && i < a->n_root_pids; i++)
+                strbuf_printf(b, "%s%d", i ? "," : "", a->root_pids[i]);
+        strbuf_append(b, "]");
+}
+
+char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p,
+                const cdm_audit *a)
 {
         strbuf b = STRBUF_NULL;
 
@@ -133,7 +160,9 @@ char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan
                 strbuf_append_json_string(&b, it->reason);
                 strbuf_append(&b, "}");
         }
-        strbuf_append(&b, "]}\n");
+        strbuf_append(&b, "]");
+        json_audit(&b, a);
+        strbuf_append(&b, "}\n");
         return strbuf_steal(&b);
 }
 
@@ -145,7 +174,8 @@ static char *nodes_text(const cdm_nodemask *m, char *buf, size_t size)
         return buf;
 }
 
-char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p)
+char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p,
+                const cdm_audit *a)
 {
         char n1[64], s1[FORMAT_BYTES_MAX], s2[FORMAT_BYTES_MAX], s3[FORMAT_BYTES_MAX];
         strbuf b = STRBUF_NULL;
@@ -196,6 +226,20 @@ char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan
         }
         for (size_t i = 0; i < l->n_warnings; i++)
                 strbuf_printf(&b, "%sWarning: %s\n", i ? "" : "\n", l->warnings[i]);
+
+        for (size_t i = 0; a && i < a->n_alarms; i++)
+                strbuf_printf(&b, "%sAlarm: %s\n", i ? "" : "\n", a->alarms[i]);
+        if (a && a->n_items) {
+                strbuf_printf(&b, "\n%-40s %-12s %10s %10s %s\n", "OWNER", "DEVICE", "ANON", "FILE", "");
+                for (size_t i = 0; i < a->n_items; i++)
+                        strbuf_printf(&b, "%-40s %-12s %10s %10s %s\n", a->items[i].owner, a->items[i].device,
+                                        format_bytes(s1, sizeof(s1), a->items[i].anon),
+                                        format_bytes(s2, sizeof(s2), a->items[i].file),
+                                        a->items[i].granted ? "granted" : "SPILL");
+        }
+        for (size_t i = 0; a && i < a->n_root_pids; i++)
+                strbuf_printf(&b, "%sUser process %d in the root cgroup (no cpuset can restrict it)\n",
+                                i ? "" : "\n", a->root_pids[i]);
 
         if (!p || p->n_items == 0)
                 strbuf_append(&b, "\nPlan: nothing to change.\n");

@@ -36,7 +36,7 @@ static void test_json_and_text(void **state)
         assert_int_equal(cdm_plan_add(&p, "sys/fs/cgroup/system.slice/cpuset.mems", "", "0",
                                  "restrict \"frontier\" to system nodes"), 0);
 
-        json = cdm_report_json(t, l, &p);
+        json = cdm_report_json(t, l, &p, NULL);
         assert_non_null(json);
         expect_contains(json, "\"system_nodes\":[0],\"devices\":[{\"name\":\"cdm1\",\"kind\":\"generic\","
                               "\"source\":\"hmat\",\"nodes\":[1],\"total_bytes\":1073741824,"
@@ -48,7 +48,7 @@ static void test_json_and_text(void **state)
                               "\"current\":\"\",\"desired\":\"0\",\"reason\":\"restrict \\\"frontier\\\" to system nodes\"}]");
         assert_int_equal(json[strlen(json) - 1], '\n');
 
-        text = cdm_report_text(t, l, &p);
+        text = cdm_report_text(t, l, &p, NULL);
         assert_non_null(text);
         expect_contains(text, "System nodes: 0\n");
         expect_contains(text, "cdm1         generic  hmat     1              1.0G   512.0M       0B  100000 MB/s     300 ns");

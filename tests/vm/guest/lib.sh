@@ -65,3 +65,63 @@ node_blocks() {
 		[ -e "$b" ] && echo "${b##*/memory}"
 	done | sort -n | sed 's/^/memory/'
 }
+
+# --- cgroup and probe helpers for cdmd's isolation cases ---
+CG=/sys/fs/cgroup
+
+# setup_cgroups NAME...: enable memory (as a service manager does) and create cgroups.
+setup_cgroups() {
+	echo +memory >$CG/cgroup.subtree_control || fail "cannot enable the memory controller"
+	for cg in "$@"; do
+		mkdir -p "$CG/$cg" || fail "cannot create cgroup $cg"
+	done
+}
+
+# in_cgroup CG CMD...: run CMD inside cgroup CG (in a child shell that moves itself there).
+in_cgroup() {
+	cg=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$cg" "$@"
+}
+
+# node_pages LINE NODE: the page count of NODE in a probe line "nodes 0=12 1=34 ..."
+node_pages() {
+	printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v n="$2" '$1 == n { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+# probe_report PID OUT: ask a "cdm-probe hold" for its placement and print its newest line.
+probe_report() {
+	before=$(wc -l <"$2")
+	kill -USR1 "$1"
+	i=0
+	while [ "$(wc -l <"$2")" -le "$before" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tail -n 1 "$2"
+}
+
+# wait_ready OUT: wait until a "cdm-probe hold" printed "ready".
+wait_ready() {
+	i=0
+	while ! grep -q ready "$1" 2>/dev/null; do
+		[ $i -lt 1200 ] || fail "probe writing $1 never got ready"
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# fill_mb: MiB that certainly do not fit in node 0's free memory.
+fill_mb() {
+	echo $(($(node_meminfo 0 MemFree) / 1024 + 256))
+}
+
+# spawn_in_cgroup CG OUT CMD...: start CMD in cgroup CG in the background, stdout to OUT;
+# its PID (the command's own, not a subshell's) is left in SPAWNED.
+spawn_in_cgroup() {
+	cg=$1
+	out=$2
+	shift 2
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$cg" "$@" >"$out" &
+	SPAWNED=$!
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Audit and repair. Findings are logged when they change, not every second. Spill of a
+ * cgroup without a grant is moved back to the system nodes, process by process
+ * (migrate_pages for the whole process, then move_pages for what is left); the root cgroup's
+ * share is repaired through the user processes found in it. Kernel threads' page cache that
+ * no process maps cannot be moved this way and is reported.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cgroup-tree.h"
+#include "log.h"
+#include "manager.h"
+#include "migrate.h"
+#include "sys.h"
+
+static int repair_pids(Manager *m, const int *pids, size_t n, const cdm_device *d,
+                cdm_migrate_stats *stats)
+{
+        cdm_migrate_params params = {
+                .max_stall_usec = m->config->max_stall_usec,
+                .max_bytes_per_sec = m->config->bandwidth_mbps * 1000000ULL,
+        };
+
+        for (size_t i = 0; i < n; i++) {
+                int r = cdm_migrate_process(m->ctx, &cdm_sys_ops_numa, pids[i], &d->nodes,
+                                &m->layout->system_nodes, &params, stats);
+                if (r < 0 && r != -ESRCH)
+                        log_warning_errno(r, "Failed to move pages of process %d off %s: %m", pids[i], d->name);
+        }
+        return 0;
+}
+
+static void repair_item(Manager *m, const cdm_audit_item *it)
+{
+        const cdm_device *d = cdm_layout_find_device(m->layout, it->device);
+        _cleanup_free_ int *pids = NULL;
+        cdm_migrate_stats stats = { 0 };
+        size_t n = 0;
+        int r;
+
+        if (!d)
+                return;
+        if (streq(it->owner, "/")) {
+                repair_pids(m, m->audit.root_pids, m->audit.n_root_pids, d, &stats);
+        } else {
+                r = cdm_cgroup_pids_recursive(m->ctx, it->owner, &pids, &n);
+                if (r < 0) {
+                        log_debug("Cannot list the processes of %s: %s", it->owner, strerror(-r));
+                        return;
+                }
+                repair_pids(m, pids, n, d, &stats);
+        }
+        m->repaired_bytes += stats.bytes_moved;
+        if (stats.bytes_moved || stats.pages_failed)
+                log_notice("Repaired spill of %s on %s: %llu bytes moved back to system memory, %llu pages not moved.",
+                                it->owner, it->device, (unsigned long long) stats.bytes_moved,
+                                (unsigned long long) stats.pages_failed);
+}
+
+int manager_audit(Manager *m)
+{
+        cdm_knobs knobs = CDM_KNOBS_NULL;
+        cdm_isolation_input in = { .topo = m->topo, .layout = m->layout, .config = m->config,
+                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants };
+        int r;
+
+        cdm_audit_done(&m->audit);
+        if (!m->layout || m->layout->n_devices == 0)
+                return 0;
+        r = cdm_audit_run(m->ctx, &in, &m->audit);
+        if (r < 0)
+                return log_error_errno(r, "Audit failed: %s", cdm_ctx_last_error(m->ctx));
+
+        if (m->audit.n_alarms != m->last_alarms)
+                for (size_t i = 0; i < m->audit.n_alarms; i++)
+                        log_error("Alarm: %s.", m->audit.alarms[i]);
+        m->last_alarms = m->audit.n_alarms;
+        for (size_t i = 0; i < m->audit.n_root_pids && m->audit.spilled_bytes != m->last_spilled; i++)
+                log_warning("User process %d runs in the root cgroup, which no cpuset can restrict.",
+                                m->audit.root_pids[i]);
+
+        for (size_t i = 0; i < m->audit.n_items; i++) {
+                const cdm_audit_item *it = &m->audit.items[i];
+
+                if (it->granted)
+                        continue;
+                if (m->audit.spilled_bytes != m->last_spilled)
+                        log_warning("Spill: %s has %llu bytes on %s (anon %llu, file %llu) without a grant.",
+                                        it->owner, (unsigned long long) (it->anon + it->file), it->device,
+                                        (unsigned long long) it->anon, (unsigned long long) it->file);
+                if (m->config->repair_migrate && !m->dry_run)
+                        repair_item(m, it);
+        }
+        m->last_spilled = m->audit.spilled_bytes;
+        return 0;
+}

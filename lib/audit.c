@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Audit collection and its arithmetic. Cgroups that vanish while being read are skipped:
+ * their memory is gone with them or shows up in the parent next time.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cgroup-backend.h"
+#include "cgroup-parse.h"
+#include "ctx.h"
+#include "util/fileio.h"
+
+#define PIDS_MAX (1u << 20)
+#define PF_KTHREAD 0x00200000u
+
+void cdm_audit_done(cdm_audit *a)
+{
+        for (size_t i = 0; i < a->n_items; i++) {
+                free(a->items[i].owner);
+                free(a->items[i].device);
+        }
+        for (size_t i = 0; i < a->n_alarms; i++)
+                free(a->alarms[i]);
+        free(a->items);
+        free(a->alarms);
+        free(a->root_pids);
+        *a = CDM_AUDIT_NULL;
+}
+
+_printf_(2, 3) static int add_alarm(cdm_audit *a, const char *fmt, ...)
+{
+        char **na, *msg;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        na = realloc(a->alarms, (a->n_alarms + 1) * sizeof(char *));
+        if (!na) {
+                free(msg);
+                return -ENOMEM;
+        }
+        a->alarms = na;
+        a->alarms[a->n_alarms++] = msg;
+        return 0;
+}
+
+int cdm_audit_alarms(const cdm_topology *t, const cdm_layout *l, cdm_audit *a)
+{
+        for (int id = -1; (id = cdm_nodemask_next(&l->device_nodes, id)) >= 0;) {
+                const cdm_node *n = cdm_topology_find_node(t, (unsigned) id);
+                uint64_t kernel;
+                int r = 0;
+
+                if (!n)
+                        continue;
+                kernel = n->mem.slab + n->mem.kernel_stack + n->mem.page_tables;
+                if (n->has_normal_memory)
+                        r = add_alarm(a, "device node %d has normal (kernel) memory: kernel allocations can land on it", id);
+                if (r >= 0 && kernel > 0)
+                        r = add_alarm(a, "device node %d holds %llu bytes of kernel memory (Slab %llu, KernelStack %llu, PageTables %llu)",
+                                        id, (unsigned long long) kernel, (unsigned long long) n->mem.slab,
+                                        (unsigned long long) n->mem.kernel_stack,
+                                        (unsigned long long) n->mem.page_tables);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_item(cdm_audit *a, const char *owner, const char *device, const cdm_numa_usage *u,
+                bool granted)
+{
+        cdm_audit_item *ni = realloc(a->items, (a->n_items + 1) * sizeof(*ni));
+
+        if (!ni)
+                return -ENOMEM;
+        a->items = ni;
+        ni[a->n_items] = (cdm_audit_item){ .owner = strdup(owner), .device = strdup(device),
+                .anon = u->anon, .file = u->file, .granted = granted };
+        if (!ni[a->n_items].owner || !ni[a->n_items].device) {
+                free(ni[a->n_items].owner);
+                free(ni[a->n_items].device);
+                return -ENOMEM;
+        }
+        a->n_items++;
+        if (!granted)
+                a->spilled_bytes += u->anon + u->file;
+        return 0;
+}
+
+static int usage_of(cdm_ctx *ctx, const char *cgroup, const cdm_nodemask *nodes, cdm_numa_usage *ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        const char *what = NULL;
+        size_t len;
+        int r;
+
+        r = cdm_cgroup_read(ctx, cgroup, "memory.numa_stat", &buf, &len);
+        if (r < 0)
+                return r;
+        r = cdm_parse_numa_stat(buf, len, nodes, ret, &what);
+        if (r < 0)
+                return cdm_error(ctx, r, "%s/memory.numa_stat: %s", cgroup, what);
+        return 0;
+}
+
+static int audit_device(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_cgroup_roles *roles,
+                const cdm_device *d, cdm_audit *a)
+{
+        const cdm_cgroup_tree *t = in->cgroups;
+        uint64_t node_use = 0, children = 0;
+        int r;
+
+        for (size_t i = 0; i < t->n; i++) {
+                cdm_cgroup_role role = roles->role[i];
+                cdm_numa_usage u;
+
+                if (role == CDM_CGROUP_ROOT || role == CDM_CGROUP_INNER)
+                        continue;
+                r = usage_of(ctx, t->items[i].path, &d->nodes, &u);
+                if (r == -ENOENT)
+                        continue; /* vanished, or no memory controller there */
+                if (r < 0)
+                        return r;
+                if (t->items[i].parent == 0)
+                        children += u.anon + u.file;
+                /* An ancestor's figures are its jobs' and its frontier children's. */
+                if (role == CDM_CGROUP_ANCESTOR || u.anon + u.file == 0)
+                        continue;
+                r = add_item(a, t->items[i].path, d->name, &u,
+                                role == CDM_CGROUP_JOB && streq(roles->grant[i]->device, d->name));
+                if (r < 0)
+                        return r;
+        }
+        for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
+                const cdm_node *n = cdm_topology_find_node(in->topo, (unsigned) id);
+                if (n)
+                        node_use += n->mem.anon_pages + n->mem.file_pages;
+        }
+        if (node_use > children + CDM_AUDIT_ROOT_NOISE_BYTES) {
+                cdm_numa_usage u = { .anon = node_use - children };
+                r = add_item(a, "/", d->name, &u, false);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static bool is_kernel_thread(cdm_ctx *ctx, int pid)
+{
+        _cleanup_free_ char *buf = NULL;
+        char path[32];
+        const char *p;
+        unsigned long flags;
+
+        (void) snprintf(path, sizeof(path), "%d/stat", pid);
+        if (ctx->proc_fd < 0 || read_file_at(ctx->proc_fd, path, 4096, &buf, NULL) < 0)
+                return true; /* gone, or unknowable: nothing to move */
+        p = strrchr(buf, ')'); /* comm may contain anything, even spaces and ')' */
+        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+                return true;
+        return flags & PF_KTHREAD;
+}
+
+static int audit_root_pids(cdm_ctx *ctx, cdm_audit *a)
+{
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ int *pids = NULL;
+        size_t len, n;
+        int r;
+
+        r = cdm_cgroup_read(ctx, "/", "cgroup.procs", &buf, &len);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        r = cdm_parse_pids(buf, len, &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                int *np;
+
+                if (is_kernel_thread(ctx, pids[i]))
+                        continue;
+                np = realloc(a->root_pids, (a->n_root_pids + 1) * sizeof(int));
+                if (!np)
+                        return -ENOMEM;
+                a->root_pids = np;
+                a->root_pids[a->n_root_pids++] = pids[i];
+        }
+        return 0;
+}
+
+/**
+ * cdm_audit_run() - audit every device of the layout
+ * @ctx: context
+ * @in: the collected input of the cycle (its tree and grants decide the frontier)
+ * @ret: the findings
+ *
+ * Return: 0 or a negative errno.
+ */
+int cdm_audit_run(cdm_ctx *ctx, const cdm_isolation_input *in, cdm_audit *ret)
+{
+        cdm_audit a = CDM_AUDIT_NULL;
+        cdm_cgroup_roles roles = { 0 };
+        int r;
+
+        r = cdm_audit_alarms(in->topo, in->layout, &a);
+        if (r >= 0 && in->cgroups && in->cgroups->n > 0) {
+                r = cdm_cgroup_roles_compute(in, &roles);
+                for (size_t i = 0; r >= 0 && i < in->layout->n_devices; i++)
+                        r = audit_device(ctx, in, &roles, &in->layout->devices[i], &a);
+                if (r >= 0)
+                        r = audit_root_pids(ctx, &a);
+        }
+        cdm_cgroup_roles_done(&roles);
+        if (r < 0) {
+                cdm_audit_done(&a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+static int collect_pids(cdm_ctx *ctx, const char *cgroup, int **pids, size_t *n, unsigned depth)
+{
+        _cleanup_free_ char *buf = NULL, *rel = NULL;
+        _cleanup_free_ int *these = NULL;
+        struct dirent *de;
+        size_t len, k;
+        DIR *d;
+        int fd, r;
+
+        if (depth > 64)
+                return 0;
+        r = cdm_cgroup_read(ctx, cgroup, "cgroup.procs", &buf, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = cdm_parse_pids(buf, len, &these, &k);
+        if (r < 0)
+                return r;
+        if (*n + k > PIDS_MAX)
+                return -E2BIG;
+        if (k) {
+                int *np = realloc(*pids, (*n + k) * sizeof(int));
+                if (!np)
+                        return -ENOMEM;
+                memcpy(np + *n, these, k * sizeof(int));
+                *pids = np;
+                *n += k;
+        }
+        rel = strdup(cgroup[1] ? cgroup + 1 : ".");
+        if (!rel)
+                return -ENOMEM;
+        fd = openat(ctx->cgroup_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        d = fdopendir(fd);
+        if (!d) {
+                (void) close(fd);
+                return -ENOMEM;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *child = NULL;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&child, "%s%s%s", cgroup, cgroup[1] ? "/" : "", de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = collect_pids(ctx, child, pids, n, depth + 1);
+                if (r < 0)
+                        break;
+        }
+        (void) closedir(d);
+        return r < 0 ? r : 0;
+}
+
+int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n)
+{
+        int *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        if (ctx->cgroup_fd < 0)
+                return -ENOENT;
+        r = collect_pids(ctx, cgroup, &pids, &n, 0);
+        if (r < 0) {
+                free(pids);
+                return r;
+        }
+        *ret = pids;
+        *ret_n = n;
+        return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The audit (ISOLATION.md invariant 5): where memory on device nodes comes from. Per device,
+ * the usage of every frontier cgroup and job (memory.numa_stat, hierarchical, so the
+ * frontier covers the whole tree), the root cgroup's own share (node usage minus its
+ * children's), user processes in the root cgroup, and kernel memory on device nodes.
+ */
+
+#include "isolation.h"
+
+typedef struct cdm_audit_item {
+        char *owner;  /* cgroup path; "/" is the root cgroup's own share */
+        char *device;
+        uint64_t anon;
+        uint64_t file; /* page cache, shmem included */
+        bool granted;  /* a job's use of its own device: not spill */
+} cdm_audit_item;
+
+typedef struct cdm_audit {
+        cdm_audit_item *items;
+        size_t n_items;
+        uint64_t spilled_bytes; /* sum over items that are not granted */
+        char **alarms;          /* kernel memory or normal zones on device nodes, ... */
+        size_t n_alarms;
+        int *root_pids; /* user processes (not kernel threads) in the root cgroup */
+        size_t n_root_pids;
+} cdm_audit;
+
+#define CDM_AUDIT_NULL ((cdm_audit){ 0 })
+/* The root share is computed from two reads that race with allocations: ignore less. */
+#define CDM_AUDIT_ROOT_NOISE_BYTES (4ULL * 1024 * 1024)
+
+int cdm_audit_run(cdm_ctx *ctx, const cdm_isolation_input *in, cdm_audit *ret);
+void cdm_audit_done(cdm_audit *a);
+/* Pure: alarms that the topology alone shows. */
+int cdm_audit_alarms(const cdm_topology *t, const cdm_layout *l, cdm_audit *a);
+/* Every PID in a cgroup and below it (bounded). */
+int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n);

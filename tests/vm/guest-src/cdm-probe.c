@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cdm-probe: the workload of the VM tests. It allocates anonymous memory, fills it with a
+ * pattern it can verify, and reports where the pages are (move_pages(2) queries), so that a
+ * test can assert on placement and integrity rather than on time.
+ *
+ *   cdm-probe fill MB LOG         touch MB in 16 MiB chunks; after each chunk append
+ *                                 "chunk K nodes 0=P0 1=P1 ..." (pages of that chunk) to LOG
+ *   cdm-probe hold MB [NODE]      allocate MB (first bound to NODE, then the policy is reset
+ *                                 to default so the pages merely sit there), fill, print
+ *                                 "ready"; on SIGUSR1 print "nodes ... checksum ok|BAD";
+ *                                 exit on SIGTERM
+ *   cdm-probe move MB NODE        allocate MB, then move_pages() it all to NODE; exit 0 when
+ *                                 every page is there, 13 when the call fails with EACCES,
+ *                                 1 otherwise
+ *   cdm-probe bind MB NODE        mbind(MPOL_BIND) MB to NODE and touch it; exit 0 when
+ *                                 every page is on NODE
+ */
+
+#include <errno.h>
+#include <numaif.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_NODES 64
+
+static long page_size;
+
+static void *map(size_t bytes)
+{
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED) {
+                perror("mmap");
+                exit(1);
+        }
+        return p;
+}
+
+static void fill(unsigned char *p, size_t bytes, uint64_t seed)
+{
+        for (size_t off = 0; off < bytes; off += sizeof(uint64_t))
+                *(uint64_t *) (p + off) = (off * 0x9e3779b97f4a7c15ULL) ^ seed;
+}
+
+static int verify(const unsigned char *p, size_t bytes, uint64_t seed)
+{
+        for (size_t off = 0; off < bytes; off += sizeof(uint64_t))
+                if (*(const uint64_t *) (p + off) != ((off * 0x9e3779b97f4a7c15ULL) ^ seed))
+                        return 0;
+        return 1;
+}
+
+/* Count the pages of [p, p+bytes) per node into counts[]; negative statuses go to counts[MAX_NODES]. */
+static void where(void *p, size_t bytes, unsigned long *counts)
+{
+        size_t n = bytes / (size_t) page_size, batch = 4096;
+        void **pages = malloc(batch * sizeof(void *));
+        int *status = malloc(batch * sizeof(int));
+
+        memset(counts, 0, (MAX_NODES + 1) * sizeof(unsigned long));
+        for (size_t i = 0; i < n; i += batch) {
+                size_t k = n - i < batch ? n - i : batch;
+
+                for (size_t j = 0; j < k; j++)
+                        pages[j] = (char *) p + (i + j) * (size_t) page_size;
+                if (move_pages(0, k, pages, NULL, status, 0) < 0) {
+                        perror("move_pages query");
+                        exit(1);
+                }
+                for (size_t j = 0; j < k; j++)
+                        counts[status[j] >= 0 && status[j] < MAX_NODES ? status[j] : MAX_NODES]++;
+        }
+        free(pages);
+        free(status);
+}
+
+static void print_nodes(FILE *f, const unsigned long *counts)
+{
+        fprintf(f, "nodes");
+        for (int i = 0; i < MAX_NODES; i++)
+                if (counts[i])
+                        fprintf(f, " %d=%lu", i, counts[i]);
+        if (counts[MAX_NODES])
+                fprintf(f, " none=%lu", counts[MAX_NODES]);
+}
+
+static int cmd_fill(size_t mb, const char *log)
+{
+        const size_t chunk = 16u << 20;
+        unsigned long counts[MAX_NODES + 1];
+        size_t bytes = mb << 20;
+        unsigned char *p = map(bytes);
+
+        for (size_t off = 0, k = 0; off < bytes; off += chunk, k++) {
+                size_t len = bytes - off < chunk ? bytes - off : chunk;
+                FILE *f;
+
+                fill(p + off, len, 42);
+                where(p + off, len, counts);
+                f = fopen(log, "ae");
+                if (!f)
+                        return 1;
+                fprintf(f, "chunk %zu ", k);
+                print_nodes(f, counts);
+                fputc('\n', f);
+                fclose(f);
+        }
+        return 0;
+}
+
+static volatile sig_atomic_t got_usr1, got_term;
+
+static void on_signal(int sig)
+{
+        if (sig == SIGUSR1)
+                got_usr1 = 1;
+        else
+                got_term = 1;
+}
+
+static int cmd_hold(size_t mb, int node)
+{
+        unsigned long counts[MAX_NODES + 1];
+        size_t bytes = mb << 20;
+        unsigned char *p = map(bytes);
+        struct sigaction sa = { .sa_handler = on_signal };
+
+        if (node >= 0) {
+                unsigned long mask = 1UL << node;
+                if (mbind(p, bytes, MPOL_BIND, &mask, sizeof(mask) * 8, 0) < 0) {
+                        perror("mbind");
+                        return 1;
+                }
+        }
+        fill(p, bytes, (uint64_t) getpid());
+        if (node >= 0 && mbind(p, bytes, MPOL_DEFAULT, NULL, 0, 0) < 0) {
+                perror("mbind default");
+                return 1;
+        }
+        sigaction(SIGUSR1, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        printf("ready\n");
+        fflush(stdout);
+        while (!got_term) {
+                pause();
+                if (got_usr1) {
+                        got_usr1 = 0;
+                        where(p, bytes, counts);
+                        print_nodes(stdout, counts);
+                        printf(" checksum %s\n", verify(p, bytes, (uint64_t) getpid()) ? "ok" : "BAD");
+                        fflush(stdout);
+                }
+        }
+        return 0;
+}
+
+static int cmd_move(size_t mb, int node)
+{
+        size_t bytes = mb << 20, n = bytes / (size_t) page_size;
+        unsigned char *p = map(bytes);
+        void **pages = malloc(n * sizeof(void *));
+        int *nodes = malloc(n * sizeof(int)), *status = malloc(n * sizeof(int));
+        unsigned long counts[MAX_NODES + 1];
+
+        fill(p, bytes, 7);
+        for (size_t i = 0; i < n; i++) {
+                pages[i] = p + i * (size_t) page_size;
+                nodes[i] = node;
+        }
+        if (move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE) < 0) {
+                int e = errno;
+                printf("move_pages: %s\n", strerror(e));
+                return e == EACCES ? 13 : 1;
+        }
+        where(p, bytes, counts);
+        print_nodes(stdout, counts);
+        printf(" checksum %s\n", verify(p, bytes, 7) ? "ok" : "BAD");
+        return counts[node] == n && verify(p, bytes, 7) ? 0 : 1;
+}
+
+static int cmd_bind(size_t mb, int node)
+{
+        size_t bytes = mb << 20, n = bytes / (size_t) page_size;
+        unsigned char *p = map(bytes);
+        unsigned long mask = 1UL << node, counts[MAX_NODES + 1];
+
+        if (mbind(p, bytes, MPOL_BIND, &mask, sizeof(mask) * 8, 0) < 0) {
+                printf("mbind: %s\n", strerror(errno));
+                return errno == EACCES ? 13 : 1;
+        }
+        fill(p, bytes, 9);
+        where(p, bytes, counts);
+        print_nodes(stdout, counts);
+        printf("\n");
+        return counts[node] == n ? 0 : 1;
+}
+
+int main(int argc, char *argv[])
+{
+        page_size = sysconf(_SC_PAGESIZE);
+        if (argc >= 4 && strcmp(argv[1], "fill") == 0)
+                return cmd_fill(strtoul(argv[2], NULL, 10), argv[3]);
+        if (argc >= 3 && strcmp(argv[1], "hold") == 0)
+                return cmd_hold(strtoul(argv[2], NULL, 10), argc >= 4 ? atoi(argv[3]) : -1);
+        if (argc >= 4 && strcmp(argv[1], "move") == 0)
+                return cmd_move(strtoul(argv[2], NULL, 10), atoi(argv[3]));
+        if (argc >= 4 && strcmp(argv[1], "bind") == 0)
+                return cmd_bind(strtoul(argv[2], NULL, 10), atoi(argv[3]));
+        fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE\n");
+        return 2;
+}
