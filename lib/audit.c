@@ -80,11 +80,15 @@ int cdm_audit_alarms(const cdm_topology *t, const cdm_layout *l, cdm_audit *a)
 static int add_item(cdm_audit *a, const char *owner, const char *device, const cdm_numa_usage *u,
                 bool granted)
 {
-        cdm_audit_item *ni = realloc(a->items, (a->n_items + 1) * sizeof(*ni));
+        cdm_audit_item *ni = a->items;
 
-        if (!ni)
-                return -ENOMEM;
-        a->items = ni;
+        /* Grow by doubling: an audit may list every job of a large host. */
+        if ((a->n_items & (a->n_items - 1)) == 0) {
+                ni = realloc(a->items, (a->n_items ? a->n_items * 2 : 16) * sizeof(*ni));
+                if (!ni)
+                        return -ENOMEM;
+                a->items = ni;
+        }
         ni[a->n_items] = (cdm_audit_item){ .owner = strdup(owner), .device = strdup(device),
                 .anon = u->anon, .file = u->file, .granted = granted };
         if (!ni[a->n_items].owner || !ni[a->n_items].device) {

@@ -122,12 +122,17 @@ static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ss
         r = cdm_cgroup_read(ctx, path, "cgroup.subtree_control", &buf, NULL);
         if (r < 0 && !keep_missing)
                 return -1;
-        ni = realloc(t->items, (t->n + 1) * sizeof(*ni));
-        if (!ni) {
-                free(buf);
-                return -ENOMEM;
+        if (t->n == t->allocated) {
+                size_t want = t->allocated ? t->allocated * 2 : 64;
+
+                ni = realloc(t->items, want * sizeof(*ni));
+                if (!ni) {
+                        free(buf);
+                        return -ENOMEM;
+                }
+                t->items = ni;
+                t->allocated = want;
         }
-        t->items = ni;
         c = &t->items[t->n];
         *c = (cdm_cgroup){ .path = strdup(path), .parent = parent, .exists = r >= 0 };
         if (!c->path) {
@@ -151,6 +156,9 @@ static int add_children(cdm_ctx *ctx, cdm_cgroup_tree *t, ssize_t parent)
         DIR *d;
         int fd;
 
+        if (t->items[parent].children_read)
+                return 0;
+        t->items[parent].children_read = true;
         rel = strdup(path[1] ? path + 1 : ".");
         if (!rel)
                 return -ENOMEM;

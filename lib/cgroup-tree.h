@@ -19,11 +19,13 @@ typedef struct cdm_cgroup {
         bool exists;           /* false for a job cgroup that is gone */
         char *cpuset_mems;     /* NULL: no cpuset.mems file (cpuset not enabled above it) */
         char *subtree_control; /* NULL: unreadable */
+        bool children_read;    /* its children are in the tree */
 } cdm_cgroup;
 
 typedef struct cdm_cgroup_tree {
         cdm_cgroup *items;
         size_t n;
+        size_t allocated;
         size_t *index; /* open-addressing hash of paths: item index + 1, 0 = free */
         size_t index_size;
 } cdm_cgroup_tree;

@@ -48,11 +48,40 @@ static int cmp_path_mask(const void *a, const void *b)
         return strcmp(((const path_mask *) a)->path, ((const path_mask *) b)->path);
 }
 
-static const path_mask *lookup(const path_mask *v, size_t n, const char *path)
+static int cmp_path_mask_ptr(const void *a, const void *b)
 {
-        path_mask key = { .path = path };
+        return cmp_path_mask(*(const path_mask *const *) a, *(const path_mask *const *) b);
+}
 
-        return n ? bsearch(&key, v, n, sizeof(path_mask), cmp_path_mask) : NULL;
+/* Sort pointers, not the 136-byte entries: an audit may sort tens of thousands of them. */
+static path_mask **sorted_view(path_mask *v, size_t n)
+{
+        path_mask **p = calloc(n ?: 1, sizeof(path_mask *));
+
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                p[i] = &v[i];
+        qsort(p, n, sizeof(path_mask *), cmp_path_mask_ptr);
+        return p;
+}
+
+static const path_mask *lookup(path_mask *const *v, size_t n, const char *path)
+{
+        size_t lo = 0, hi = n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(path, v[mid]->path);
+
+                if (c == 0)
+                        return v[mid];
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return NULL;
 }
 
 static void add_device_nodes(const cdm_layout *l, const char *device, cdm_nodemask *nodes)
@@ -66,9 +95,9 @@ static void add_device_nodes(const cdm_layout *l, const char *device, cdm_nodema
 
 /* Every proper ancestor (below the root) of every granted cgroup, with their devices. */
 static int build_ancestors(const cdm_isolation_input *in, char ***ret_paths, path_mask **ret,
-                size_t *ret_n)
+                path_mask ***ret_view, size_t *ret_n)
 {
-        path_mask *v = NULL;
+        path_mask *v = NULL, **view = NULL;
         char **paths = NULL;
         size_t n = 0, k = 0;
 
@@ -88,19 +117,22 @@ static int build_ancestors(const cdm_isolation_input *in, char ***ret_paths, pat
                         add_device_nodes(in->layout, in->grants[i].device, &v[k].nodes);
                         k++;
                 }
-        qsort(v, k, sizeof(path_mask), cmp_path_mask);
-        /* Merge duplicates, OR-ing their device nodes. */
+        view = sorted_view(v, k);
+        if (!view)
+                goto oom;
+        /* Merge duplicates into the first of each run, OR-ing their device nodes. */
         n = 0;
         for (size_t i = 0; i < k; i++) {
-                if (n > 0 && streq(v[n - 1].path, v[i].path)) {
-                        for (size_t w = 0; w < ARRAY_SIZE(v[i].nodes.bits); w++)
-                                v[n - 1].nodes.bits[w] |= v[i].nodes.bits[w];
+                if (n > 0 && streq(view[n - 1]->path, view[i]->path)) {
+                        for (size_t w = 0; w < ARRAY_SIZE(view[i]->nodes.bits); w++)
+                                view[n - 1]->nodes.bits[w] |= view[i]->nodes.bits[w];
                         continue;
                 }
-                v[n++] = v[i];
+                view[n++] = view[i];
         }
         *ret_paths = paths;
         *ret = v;
+        *ret_view = view;
         *ret_n = n;
         return (int) k;
 oom:
@@ -130,7 +162,7 @@ int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *re
 {
         const cdm_cgroup_tree *t = in->cgroups;
         cdm_cgroup_roles r = { 0 };
-        path_mask *jobs = NULL, *anc = NULL;
+        path_mask *jobs = NULL, *anc = NULL, **jobs_view = NULL, **anc_view = NULL;
         char **anc_paths = NULL;
         size_t n_anc = 0;
         int k, result = -ENOMEM;
@@ -146,8 +178,10 @@ int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *re
                         .nodes = in->layout->system_nodes };
                 add_device_nodes(in->layout, in->grants[i].device, &jobs[i].nodes);
         }
-        qsort(jobs, in->n_grants, sizeof(path_mask), cmp_path_mask);
-        k = build_ancestors(in, &anc_paths, &anc, &n_anc);
+        jobs_view = sorted_view(jobs, in->n_grants);
+        if (!jobs_view)
+                goto out;
+        k = build_ancestors(in, &anc_paths, &anc, &anc_view, &n_anc);
         if (k < 0)
                 goto out;
 
@@ -160,12 +194,12 @@ int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *re
                         r.role[i] = CDM_CGROUP_ROOT;
                 } else if (!cg->exists) {
                         r.role[i] = CDM_CGROUP_INNER;
-                } else if ((m = lookup(jobs, in->n_grants, cg->path)) &&
+                } else if ((m = lookup(jobs_view, in->n_grants, cg->path)) &&
                                 cdm_layout_find_device(in->layout, m->grant->device)) {
                         r.role[i] = CDM_CGROUP_JOB;
                         r.mems[i] = m->nodes;
                         r.grant[i] = m->grant;
-                } else if ((m = lookup(anc, n_anc, cg->path))) {
+                } else if ((m = lookup(anc_view, n_anc, cg->path))) {
                         r.role[i] = CDM_CGROUP_ANCESTOR;
                         for (size_t w = 0; w < ARRAY_SIZE(m->nodes.bits); w++)
                                 r.mems[i].bits[w] |= m->nodes.bits[w];
@@ -184,7 +218,9 @@ out:
                 free(anc_paths[i]);
         free(anc_paths);
         free(anc);
+        free(anc_view);
         free(jobs);
+        free(jobs_view);
         cdm_cgroup_roles_done(&r);
         return result;
 }

@@ -29,7 +29,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "=== clang build: -Werror, libFuzzer"
 cmake --preset clang >/dev/null
 cmake --build --preset clang -j "$jobs"
-for target in nodemask sysfs config; do
+for target in nodemask sysfs config cgroup; do
         corpus=$(mktemp -d)
         cp tests/fuzz/corpus/$target/* "$corpus/"
         ./build-clang/tests/fuzz-$target -max_total_time=20 -max_len=4096 "$corpus" 2>&1 | tail -1

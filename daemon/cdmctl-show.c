@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The read-only verbs of cdmctl: status, devices, device, jobs, job, audit, plan. Each one
+ * makes its calls, decodes the replies into the row structs of cdmctl-table.h (whose strings
+ * stay inside the reply messages, so the replies live until the output is written) or into a
+ * property list, and hands them to the pure formatters.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdmctl-bus.h"
+#include "cdmctl-table.h"
+
+/* Make room for one more element of an array of @size-byte elements. */
+static int grow(void *array, size_t n, size_t size)
+{
+        void **p = array;
+        void *q = reallocarray(*p, n + 1, size);
+
+        if (!q)
+                return -ENOMEM;
+        *p = q;
+        return 0;
+}
+
+static int read_devices(sd_bus_message *m, cdmctl_device_row **ret, size_t *ret_n)
+{
+        _cleanup_free_ cdmctl_device_row *rows = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sossautt)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'r', "sossautt")) > 0) {
+                cdmctl_device_row *d;
+                const void *nodes;
+                size_t size;
+
+                if (grow(&rows, n, sizeof(*rows)) < 0)
+                        return -ENOMEM;
+                d = &rows[n];
+                r = sd_bus_message_read(m, "soss", &d->name, &d->object, &d->kind, &d->state);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_read_array(m, 'u', &nodes, &size);
+                if (r < 0)
+                        return r;
+                d->nodes = nodes;
+                d->n_nodes = size / sizeof(uint32_t);
+                r = sd_bus_message_read(m, "tt", &d->total_bytes, &d->free_bytes);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return sd_bus_message_exit_container(m);
+}
+
+static int read_jobs(sd_bus_message *m, cdmctl_job_row **ret, size_t *ret_n)
+{
+        _cleanup_free_ cdmctl_job_row *rows = NULL;
+        cdmctl_job_row j;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sosstts)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(sosstts)", &j.id, &j.object, &j.cgroup, &j.device,
+                                        &j.quota_bytes, &j.device_bytes, &j.state)) > 0) {
+                if (grow(&rows, n, sizeof(*rows)) < 0)
+                        return -ENOMEM;
+                rows[n++] = j;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return sd_bus_message_exit_container(m);
+}
+
+/* A Manager list method, decoded; the reply stays alive in *ret_reply for the borrowed strings. */
+static int list_call(sd_bus *bus, const char *method, sd_bus_message **ret_reply)
+{
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = cdmctl_manager_call(bus, method, &error, ret_reply, NULL);
+
+        if (r < 0)
+                return cdmctl_fail(&error, r, method);
+        return CDMCTL_EXIT_SUCCESS;
+}
+
+static int bad_reply(const char *method, int r)
+{
+        fprintf(stderr, "cdmctl: cannot decode the reply of %s: %s\n", method, strerror(-r));
+        return CDMCTL_EXIT_FAILURE;
+}
+
+/* verb_devices() - "cdmctl devices": ListDevices as a table or JSON array. Return: exit status. */
+int verb_devices(void *userdata, const cdmctl_args *args)
+{
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_free_ cdmctl_device_row *rows = NULL;
+        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
+        size_t n;
+        int r;
+
+        r = list_call(userdata, "ListDevices", &reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_devices(reply, &rows, &n);
+        if (r < 0)
+                return bad_reply("ListDevices", r);
+        if (args->json) {
+                cdmctl_devices_json(&b, rows, n);
+                strbuf_append(&b, "\n");
+        } else if (cdmctl_devices_text(&b, rows, n, args->legend) < 0)
+                b.oom = true;
+        return cdmctl_output(&b);
+}
+
+/* verb_jobs() - "cdmctl jobs": ListJobs as a table or JSON array. Return: exit status. */
+int verb_jobs(void *userdata, const cdmctl_args *args)
+{
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_free_ cdmctl_job_row *rows = NULL;
+        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
+        size_t n;
+        int r;
+
+        r = list_call(userdata, "ListJobs", &reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_jobs(reply, &rows, &n);
+        if (r < 0)
+                return bad_reply("ListJobs", r);
+        if (args->json) {
+                cdmctl_jobs_json(&b, rows, n);
+                strbuf_append(&b, "\n");
+        } else if (cdmctl_jobs_text(&b, rows, n, args->legend) < 0)
+                b.oom = true;
+        return cdmctl_output(&b);
+}
+
+/* GetDevice/GetJob, then GetAll of the object, printed as a key/value view or JSON object. */
+static int show_object(sd_bus *bus, const char *getter, const char *key, const char *interface,
+                       const cdmctl_args *args)
+{
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_props_ cdmctl_props props = CDMCTL_PROPS_NULL;
+        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
+        const char *path;
+        cdmctl_now now;
+        int r;
+
+        r = cdmctl_manager_call(bus, getter, &error, &reply, "s", key);
+        if (r < 0)
+                return cdmctl_fail(&error, r, getter);
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return bad_reply(getter, r);
+        r = cdmctl_get_all(bus, path, interface, &props, &error);
+        if (r < 0)
+                return cdmctl_fail(&error, r, "get properties");
+        if (args->json) {
+                cdmctl_props_json(&b, &props);
+                strbuf_append(&b, "\n");
+        } else {
+                cdmctl_now_get(&now);
+                cdmctl_props_text(&b, &props, &now);
+        }
+        return cdmctl_output(&b);
+}
+
+/* verb_device() - "cdmctl device NAME": every Device property. Return: exit status. */
+int verb_device(void *userdata, const cdmctl_args *args)
+{
+        return show_object(userdata, "GetDevice", args->positional[1], CDMD_DEVICE, args);
+}
+
+/* verb_job() - "cdmctl job ID": every Job property. Return: exit status. */
+int verb_job(void *userdata, const cdmctl_args *args)
+{
+        if (!cdmctl_job_id_valid(args->positional[1]))
+                return cdmctl_usage("invalid job id '%s': 1-64 characters of A-Z a-z 0-9 _ . : -",
+                                    args->positional[1]);
+        return show_object(userdata, "GetJob", args->positional[1], CDMD_JOB, args);
+}
+
+static void status_format(strbuf *b, const cdmctl_args *args, const cdmctl_props *manager,
+                          const cdmctl_device_row *devs, size_t n_devs,
+                          const cdmctl_job_row *jobs, size_t n_jobs)
+{
+        cdmctl_now now;
+
+        if (args->json) {
+                strbuf_append(b, "{");
+                cdmctl_props_json_members(b, manager);
+                strbuf_append(b, manager->n ? ",\"devices\":" : "\"devices\":");
+                cdmctl_devices_json(b, devs, n_devs);
+                strbuf_append(b, ",\"jobs\":");
+                cdmctl_jobs_json(b, jobs, n_jobs);
+                strbuf_append(b, "}\n");
+                return;
+        }
+        cdmctl_now_get(&now);
+        cdmctl_status_text(b, manager, &now);
+        strbuf_append(b, "\n");
+        if (cdmctl_devices_text(b, devs, n_devs, args->legend) < 0)
+                b->oom = true;
+        strbuf_append(b, "\n");
+        if (cdmctl_jobs_text(b, jobs, n_jobs, args->legend) < 0)
+                b->oom = true;
+}
+
+/*
+ * verb_status() - "cdmctl status": the Manager's isolation properties, then the devices and
+ * jobs tables; with --json one object: Manager properties plus "devices" and "jobs" arrays.
+ * Return: exit status.
+ */
+int verb_status(void *userdata, const cdmctl_args *args)
+{
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *dev_reply = NULL, *job_reply = NULL;
+        _cleanup_props_ cdmctl_props manager = CDMCTL_PROPS_NULL;
+        _cleanup_free_ cdmctl_device_row *devs = NULL;
+        _cleanup_free_ cdmctl_job_row *jobs = NULL;
+        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
+        size_t n_devs, n_jobs;
+        int r;
+
+        r = cdmctl_get_all(userdata, CDMD_PATH, CDMD_MANAGER, &manager, &error);
+        if (r < 0)
+                return cdmctl_fail(&error, r, "get the manager's properties");
+        r = list_call(userdata, "ListDevices", &dev_reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_devices(dev_reply, &devs, &n_devs);
+        if (r < 0)
+                return bad_reply("ListDevices", r);
+        r = list_call(userdata, "ListJobs", &job_reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_jobs(job_reply, &jobs, &n_jobs);
+        if (r < 0)
+                return bad_reply("ListJobs", r);
+        status_format(&b, args, &manager, devs, n_devs, jobs, n_jobs);
+        return cdmctl_output(&b);
+}
+
+static int read_audit(sd_bus_message *m, cdmctl_audit_row **ret, size_t *ret_n)
+{
+        _cleanup_free_ cdmctl_audit_row *rows = NULL;
+        cdmctl_audit_row a;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(ssttt)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ssttt)", &a.owner, &a.device, &a.spilled_bytes,
+                                        &a.repaired_bytes, &a.kernel_bytes)) > 0) {
+                if (grow(&rows, n, sizeof(*rows)) < 0)
+                        return -ENOMEM;
+                rows[n++] = a;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return sd_bus_message_exit_container(m);
+}
+
+/* verb_audit() - "cdmctl audit": run Audit, list the spill it found. Return: exit status. */
+int verb_audit(void *userdata, const cdmctl_args *args)
+{
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_free_ cdmctl_audit_row *rows = NULL;
+        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
+        size_t n;
+        int r;
+
+        r = list_call(userdata, "Audit", &reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_audit(reply, &rows, &n);
+        if (r < 0)
+                return bad_reply("Audit", r);
+        if (args->json) {
+                cdmctl_audit_json(&b, rows, n);
+                strbuf_append(&b, "\n");
+        } else if (cdmctl_audit_text(&b, rows, n, args->legend) < 0)
+                b.oom = true;
+        return cdmctl_output(&b);
+}
+
+static int read_plan(sd_bus_message *m, cdmctl_plan_row **ret, size_t *ret_n)
+{
+        _cleanup_free_ cdmctl_plan_row *rows = NULL;
+        cdmctl_plan_row p;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(ssss)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ssss)", &p.object, &p.current, &p.desired,
+                                        &p.reason)) > 0) {
+                if (grow(&rows, n, sizeof(*rows)) < 0)
+                        return -ENOMEM;
+                rows[n++] = p;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return sd_bus_message_exit_container(m);
+}
+
+/* verb_plan() - "cdmctl plan": the kernel settings cdmd would change. Return: exit status. */
+int verb_plan(void *userdata, const cdmctl_args *args)
+{
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_free_ cdmctl_plan_row *rows = NULL;
+        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
+        size_t n;
+        int r;
+
+        r = list_call(userdata, "Plan", &reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_plan(reply, &rows, &n);
+        if (r < 0)
+                return bad_reply("Plan", r);
+        if (args->json) {
+                cdmctl_plan_json(&b, rows, n);
+                strbuf_append(&b, "\n");
+        } else if (cdmctl_plan_text(&b, rows, n, args->legend) < 0)
+                b.oom = true;
+        return cdmctl_output(&b);
+}
