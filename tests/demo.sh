@@ -10,4 +10,5 @@ cd "$(dirname "$0")/.."
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" >/dev/null
 exec ./tests/vm/vm-test.sh --kernel "${1:-6.12}" --topology offline --name demo \
-        --case tests/vm/cases/demo.sh --bin build/daemon/cdmd --timeout 600
+        --case tests/vm/cases/demo.sh --bin build/daemon/cdmd \
+        --bin build/tests/vm/guest-src/cdm-probe --timeout 600

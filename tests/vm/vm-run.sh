@@ -131,54 +131,73 @@ cmdline="console=ttyS0 quiet panic=-1 numa_balancing=disable $cmdline $append"
 if [ -z "$log" ]; then
 	log=$(mktemp -d "${TMPDIR:-/tmp}/cdmd-vm.XXXXXX")/console.log
 fi
-: >"$log" || die "cannot write $log"
-echo "vm-run: $series/$topology, console log $log" >&2
-
-"$qemu" -nodefaults -serial stdio -display none -no-reboot \
-	-machine "$machine" "${cpu[@]}" -smp 2 "${topo[@]}" \
-	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline" \
-	</dev/null >"$log" 2>&1 &
-qpid=$!
-tail -n +1 -f --pid=$qpid "$log" &
-tpid=$!
-trap 'kill $qpid $tpid 2>/dev/null || true' EXIT
-trap 'exit 130' INT TERM
-
 ms() { date +%s%3N; }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
-start=$(ms)
-ready=
-ended=
-timed_out=
-while kill -0 $qpid 2>/dev/null; do
-	now=$(ms)
-	if [ -z "$ready" ] && grep -aq '@@CDMD-VM-READY@@' "$log"; then
-		ready=$(secs $((now - start)))
+
+# boot_once: start QEMU, follow the console until the guest ends; sets ready, timed_out.
+boot_once() {
+	: >"$log" || die "cannot write $log"
+	echo "vm-run: $series/$topology, console log $log" >&2
+
+	"$qemu" -nodefaults -serial stdio -display none -no-reboot \
+		-machine "$machine" "${cpu[@]}" -smp 2 "${topo[@]}" \
+		-kernel "$kernel" -initrd "$initramfs" -append "$cmdline" \
+		</dev/null >"$log" 2>&1 &
+	qpid=$!
+	tail -n +1 -f --pid=$qpid "$log" &
+	tpid=$!
+	trap 'kill $qpid $tpid 2>/dev/null || true' EXIT
+	trap 'exit 130' INT TERM
+
+	start=$(ms)
+	ready=
+	ended=
+	timed_out=
+	while kill -0 $qpid 2>/dev/null; do
+		now=$(ms)
+		if [ -z "$ready" ] && grep -aq '@@CDMD-VM-READY@@' "$log"; then
+			ready=$(secs $((now - start)))
+		fi
+		if [ -z "$ended" ] && grep -aq '@@CDMD-VM-EXIT [0-9]*@@' "$log"; then
+			ended=$now
+		fi
+		if [ -n "$ended" ] && [ $((now - ended)) -ge 30000 ]; then
+			echo "vm-run: guest reported its status but QEMU did not exit; killing it" >&2
+			break
+		fi
+		if [ $((now - start)) -ge $((timeout * 1000)) ]; then
+			echo "vm-run: timeout after ${timeout} s; killing QEMU" >&2
+			timed_out=1
+			break
+		fi
+		sleep 0.2
+	done
+	if kill -0 $qpid 2>/dev/null; then
+		kill $qpid 2>/dev/null || true
+		sleep 2
+		kill -9 $qpid 2>/dev/null || true
 	fi
-	if [ -z "$ended" ] && grep -aq '@@CDMD-VM-EXIT [0-9]*@@' "$log"; then
-		ended=$now
-	fi
-	if [ -n "$ended" ] && [ $((now - ended)) -ge 30000 ]; then
-		echo "vm-run: guest reported its status but QEMU did not exit; killing it" >&2
-		break
-	fi
-	if [ $((now - start)) -ge $((timeout * 1000)) ]; then
-		echo "vm-run: timeout after ${timeout} s; killing QEMU" >&2
-		timed_out=1
-		break
-	fi
-	sleep 0.2
+	wait $qpid 2>/dev/null || true
+	sleep 0.3
+	kill $tpid 2>/dev/null || true
+	wait $tpid 2>/dev/null || true
+	trap - EXIT
+}
+
+# Under emulation a kernel occasionally crashes while booting (seen: an oops in early
+# scheduler code while it patches its own text on one vCPU as the other runs it), before
+# any test code runs. Such a boot is retried; a failure after the ready marker is the
+# test's own and is never retried.
+attempt=1
+while :; do
+	boot_once
+	grep -aq '@@CDMD-VM-READY@@' "$log" && break
+	[ -z "$timed_out" ] || break
+	[ $attempt -lt 3 ] || break
+	echo "vm-run: the kernel failed before /init (attempt $attempt), retrying the boot" >&2
+	cp "$log" "$log.boot-failure-$attempt" 2>/dev/null || true
+	attempt=$((attempt + 1))
 done
-if kill -0 $qpid 2>/dev/null; then
-	kill $qpid 2>/dev/null || true
-	sleep 2
-	kill -9 $qpid 2>/dev/null || true
-fi
-wait $qpid 2>/dev/null || true
-sleep 0.3
-kill $tpid 2>/dev/null || true
-wait $tpid 2>/dev/null || true
-trap - EXIT
 
 if [ -z "$ready" ] && grep -aq '@@CDMD-VM-READY@@' "$log"; then
 	ready=$(secs $(($(ms) - start)))

@@ -4,7 +4,10 @@
 # The demo: a VM whose node 1 is 1 GiB of hot-added device memory, still offline, and a
 # cgroup tree with two slices, as a service manager would have it. cdmd finds the device,
 # shows its plan, applies it (slices fenced first, then the memory onlined as movable
-# only), and puts everything back with --restore.
+# only); a service that allocates more than node 0 holds is OOM-killed inside its cpuset
+# instead of spilling; a process in the root cgroup (which no cpuset restricts) that put
+# pages on the device has them moved back by the audit, contents intact; --restore puts
+# every setting back.
 . /test/lib.sh
 
 step() { printf '\n===== %s\n' "$*"; }
@@ -23,7 +26,7 @@ show_cgroups() {
 	done
 }
 
-mkdir -p /sys/fs/cgroup/system.slice /sys/fs/cgroup/user.slice
+setup_cgroups system.slice user.slice
 
 step "What the kernel shows: device memory hot-added on node 1, waiting offline"
 show_node1
@@ -39,6 +42,24 @@ show_node1
 show_cgroups
 echo "recorded for --restore:"
 sed 's/^/  /' /var/lib/cdmd/settings
+
+step "Spill prevented: a service in system.slice allocates more than node 0 holds"
+mb=$(fill_mb)
+status=0
+in_cgroup system.slice cdm-probe fill "$mb" /tmp/fill.log || status=$?
+echo "cdm-probe exited with status $status after $(wc -l </tmp/fill.log) chunks of 16 MiB;" \
+	"pages on node 1: $(grep -c ' 1=' /tmp/fill.log) chunks"
+grep -E '^oom_kill' $CG/system.slice/memory.events
+
+step "Spill repaired: a process in the root cgroup puts 64 MiB on the device"
+spawn_in_cgroup . /tmp/root.out cdm-probe hold 64 1
+root=$SPAWNED
+wait_ready /tmp/root.out
+echo "before: $(probe_report $root /tmp/root.out)"
+printf '[daemon]\nstate_dir = /var/lib/cdmd\n' >/tmp/cdmd.conf
+cdmd -c /tmp/cdmd.conf --oneshot >/dev/null || fail "audit failed"
+echo "after:  $(probe_report $root /tmp/root.out)"
+kill -TERM $root
 
 step "cdmd --restore: every setting back"
 cdmd -c /dev/null --restore || fail "restore failed"
