@@ -12,6 +12,7 @@
 
 #include "config-ini.h"
 #include "log.h"
+#include "manager-bus.h"
 #include "manager-loop.h"
 #include "manager.h"
 #include "report.h"
@@ -26,6 +27,8 @@ static bool arg_json = false;
 static bool arg_check_config = false;
 static bool arg_dump_config = false;
 static bool arg_restore = false;
+static bool arg_bus_introspect = false;
+static bool arg_no_bus = false;
 
 static void help(void)
 {
@@ -40,6 +43,8 @@ static void help(void)
                "     --check-config  validate the configuration and exit\n"
                "     --dump-config   print the effective configuration and exit\n"
                "     --restore       put back every kernel setting cdmd changed, and exit\n"
+               "     --bus-introspect  print the D-Bus introspection XML and exit\n"
+               "     --no-bus        run without the D-Bus API\n"
                "  -v --verbose       log debug messages\n"
                "  -h --help          show this help\n"
                "     --version       show the version\n");
@@ -53,6 +58,8 @@ enum {
         ARG_DUMP_CONFIG,
         ARG_VERSION,
         ARG_RESTORE,
+        ARG_BUS_INTROSPECT,
+        ARG_NO_BUS,
 };
 
 /* Return: 1 to go on, 0 to exit successfully (help), negative for a usage error. */
@@ -70,6 +77,8 @@ static int parse_argv(int argc, char *argv[])
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "restore", no_argument, NULL, ARG_RESTORE },
+                { "bus-introspect", no_argument, NULL, ARG_BUS_INTROSPECT },
+                { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 {},
         };
         int c;
@@ -99,6 +108,12 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case ARG_RESTORE:
                         arg_restore = true;
+                        break;
+                case ARG_BUS_INTROSPECT:
+                        arg_bus_introspect = true;
+                        break;
+                case ARG_NO_BUS:
+                        arg_no_bus = true;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -164,6 +179,8 @@ static int run(int argc, char *argv[])
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
+        if (arg_bus_introspect)
+                return bus_introspect() < 0 ? 1 : 0;
 
         r = load_config(&config);
         if (r < 0)
@@ -185,6 +202,7 @@ static int run(int argc, char *argv[])
                 return manager_restore(m) < 0 ? 1 : 0;
         if (arg_oneshot)
                 return run_oneshot(m) < 0 ? 1 : 0;
+        m->use_bus = !arg_no_bus;
         return manager_run(m) < 0 ? 1 : 0;
 }
 

@@ -9,10 +9,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "cgroup-tree.h"
+#include "ctx.h"
 #include "log.h"
+#include "manager-bus.h"
+#include "manager-jobs.h"
 #include "manager.h"
 #include "migrate.h"
 #include "sys.h"
@@ -34,7 +38,7 @@ static int repair_pids(Manager *m, const int *pids, size_t n, const cdm_device *
         return 0;
 }
 
-static void repair_item(Manager *m, const cdm_audit_item *it)
+static void repair_item(Manager *m, cdm_audit_item *it)
 {
         const cdm_device *d = cdm_layout_find_device(m->layout, it->device);
         _cleanup_free_ int *pids = NULL;
@@ -55,6 +59,9 @@ static void repair_item(Manager *m, const cdm_audit_item *it)
                 repair_pids(m, pids, n, d, &stats);
         }
         m->repaired_bytes += stats.bytes_moved;
+        it->repaired += stats.bytes_moved;
+        if (stats.bytes_moved)
+                bus_emit_spill(m, "SpillRepaired", it->owner, it->device, stats.bytes_moved);
         if (stats.bytes_moved || stats.pages_failed)
                 log_notice("Repaired spill of %s on %s: %llu bytes moved back to system memory, %llu pages not moved.",
                                 it->owner, it->device, (unsigned long long) stats.bytes_moved,
@@ -84,17 +91,28 @@ int manager_audit(Manager *m)
                                 m->audit.root_pids[i]);
 
         for (size_t i = 0; i < m->audit.n_items; i++) {
-                const cdm_audit_item *it = &m->audit.items[i];
+                cdm_audit_item *it = &m->audit.items[i];
 
                 if (it->granted)
                         continue;
-                if (m->audit.spilled_bytes != m->last_spilled)
+                if (m->audit.spilled_bytes != m->last_spilled) {
                         log_warning("Spill: %s has %llu bytes on %s (anon %llu, file %llu) without a grant.",
                                         it->owner, (unsigned long long) (it->anon + it->file), it->device,
                                         (unsigned long long) it->anon, (unsigned long long) it->file);
-                if (m->config->repair_migrate && !m->dry_run)
+                        bus_emit_spill(m, "SpillDetected", it->owner, it->device, it->anon + it->file);
+                }
+                /* Below --root the processes are not this system's: report, never move. */
+                if (m->config->repair_migrate && !m->dry_run && cdm_ctx_is_live(m->ctx))
                         repair_item(m, it);
         }
         m->last_spilled = m->audit.spilled_bytes;
+        manager_enforce_jobs(m);
+        m->isolated = m->audit.spilled_bytes == 0 && m->audit.n_alarms == 0 && m->plan_failures == 0;
+        {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                m->last_audit_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        }
+        bus_emit_audit_done(m);
         return 0;
 }

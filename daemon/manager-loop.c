@@ -19,6 +19,7 @@
 #include "config-ini.h"
 #include "ctx.h"
 #include "log.h"
+#include "manager-bus.h"
 #include "manager-loop.h"
 
 #define INOTIFY_WATCHES_MAX 4096
@@ -119,30 +120,37 @@ static void on_stop(struct ev_loop *loop, ev_signal *s, int revents)
         ev_break(loop, EVBREAK_ALL);
 }
 
-static void on_reload(struct ev_loop *loop, ev_signal *s, int revents)
+int manager_reload(Manager *m, char **ret_errors)
 {
-        Manager *m = s->data;
-        _cleanup_free_ char *errors = NULL;
         cdm_config *c = NULL;
         int r;
 
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
-                        (unsigned long long) (ev_now(loop) * 1e6));
-        r = cdm_config_load(m->config_path, true, &c, &errors);
+                        (unsigned long long) (ev_now(m->loop) * 1e6));
+        r = cdm_config_load(m->config_path, true, &c, ret_errors);
         if (r < 0) {
-                if (errors)
-                        log_error("%s", errors);
+                if (*ret_errors)
+                        log_error("%s", *ret_errors);
                 log_error_errno(r, "Configuration '%s' is invalid, reload ignored: %m", m->config_path);
         } else {
                 cdm_config_free(m->config);
                 m->config = c;
                 (void) manager_set_grants_from_config(m);
+                (void) manager_save_jobs(m);
                 ev_timer_set(&W(m)->audit, 0., (double) m->config->audit_interval_usec / 1e6);
-                ev_timer_again(loop, &W(m)->audit);
+                ev_timer_again(m->loop, &W(m)->audit);
                 log_info("Configuration reloaded.");
-                ev_idle_start(loop, &W(m)->soon);
+                ev_idle_start(m->loop, &W(m)->soon);
         }
         (void) sd_notify(false, "READY=1");
+        return r;
+}
+
+static void on_reload(struct ev_loop *loop, ev_signal *s, int revents)
+{
+        _cleanup_free_ char *errors = NULL;
+
+        (void) manager_reload(s->data, &errors);
 }
 
 int manager_run(Manager *m)
@@ -177,11 +185,14 @@ int manager_run(Manager *m)
                 ev_io_start(m->loop, &w.inotify);
         }
 
+        if (m->use_bus && manager_bus_start(m) < 0)
+                return -EIO;
         run_cycle(m);
         (void) sd_notify(false, "READY=1");
         log_info("cdmd " CDM_VERSION " running, audit every %gs.", interval);
         ev_run(m->loop, 0);
 
+        manager_bus_stop(m);
         if (w.inotify_fd >= 0)
                 (void) close(w.inotify_fd);
         free(w.wds);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apply.h"
 #include "cgroup-backend.h"
@@ -15,6 +16,7 @@
 #include "ctx.h"
 #include "knobs.h"
 #include "log.h"
+#include "manager-jobs.h"
 #include "manager.h"
 
 _printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
@@ -54,6 +56,9 @@ int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **re
                 r = cdm_state_load(config->state_dir, &m->state);
                 if (r < 0)
                         return log_error_errno(r, "Failed to load '%s/settings': %m", config->state_dir);
+                r = cdm_jobs_load(config->state_dir, &m->jobs);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to load '%s/jobs': %m", config->state_dir);
         }
         r = manager_set_grants_from_config(m);
         if (r < 0)
@@ -72,6 +77,7 @@ Manager *manager_free(Manager *m)
         cdm_layout_free(m->layout);
         cdm_topology_free(m->topo);
         cdm_state_done(&m->state);
+        cdm_jobs_done(&m->jobs);
         free(m->grants);
         cdm_ctx_unref(m->ctx);
         cdm_config_free(m->config);
@@ -79,21 +85,73 @@ Manager *manager_free(Manager *m)
         return NULL;
 }
 
-/* Static grants: the [job] sections. (The D-Bus API adds dynamic ones.) */
-int manager_set_grants_from_config(Manager *m)
+int manager_rebuild_grants(Manager *m)
 {
-        cdm_grant *g = calloc(m->config->n_jobs ?: 1, sizeof(cdm_grant));
+        cdm_grant *g = calloc(m->jobs.n ?: 1, sizeof(cdm_grant));
 
         if (!g)
                 return -ENOMEM;
-        for (size_t i = 0; i < m->config->n_jobs; i++)
-                g[i] = (cdm_grant){ .id = m->config->jobs[i].name,
-                        .cgroup = m->config->jobs[i].cgroup,
-                        .device = m->config->jobs[i].device };
+        for (size_t i = 0; i < m->jobs.n; i++)
+                g[i] = (cdm_grant){ .id = m->jobs.items[i].id, .cgroup = m->jobs.items[i].cgroup,
+                        .device = m->jobs.items[i].device };
         free(m->grants);
         m->grants = g;
-        m->n_grants = m->config->n_jobs;
+        m->n_grants = m->jobs.n;
         return 0;
+}
+
+int manager_save_jobs(Manager *m)
+{
+        int r;
+
+        if (m->dry_run)
+                return 0;
+        r = cdm_jobs_save(&m->jobs, m->config->state_dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to save '%s/jobs': %m", m->config->state_dir);
+        return 0;
+}
+
+/*
+ * Static grants: the [job] sections become jobs (from_config). A reload removes the
+ * configuration's jobs that are gone from it and adds new ones; jobs granted over the bus are
+ * left alone.
+ */
+int manager_set_grants_from_config(Manager *m)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        for (size_t i = m->jobs.n; i-- > 0;) {
+                cdm_job *j = &m->jobs.items[i];
+                bool keep = !j->from_config;
+
+                for (size_t k = 0; !keep && k < m->config->n_jobs; k++)
+                        keep = streq(m->config->jobs[k].name, j->id);
+                if (!keep)
+                        cdm_jobs_remove(&m->jobs, j->id);
+        }
+        for (size_t k = 0; k < m->config->n_jobs; k++) {
+                const cdm_config_job *cj = &m->config->jobs[k];
+                cdm_job *j = cdm_jobs_find(&m->jobs, cj->name);
+                int r;
+
+                if (j && j->from_config) {
+                        j->quota = cj->quota;
+                        j->policy = cj->policy;
+                        continue;
+                }
+                if (j || cdm_jobs_find_cgroup(&m->jobs, cj->cgroup)) {
+                        log_warning("[job %s] in %s:%u clashes with a granted job, ignoring.", cj->name,
+                                        cj->file, cj->line);
+                        continue;
+                }
+                r = cdm_jobs_add(&m->jobs, cj->name, cj->cgroup, cj->device, cj->quota, cj->policy,
+                                (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000, true, NULL);
+                if (r < 0)
+                        return log_error_errno(r, "Out of memory.");
+        }
+        return manager_rebuild_grants(m);
 }
 
 static int collect_and_plan(Manager *m)
@@ -179,11 +237,24 @@ static void log_results(Manager *m, const int *results)
         }
 }
 
+int manager_dry_plan(Manager *m, cdm_plan *ret)
+{
+        int r = collect_and_plan(m);
+
+        if (r < 0)
+                return r;
+        *ret = m->plan;
+        m->plan = CDM_PLAN_NULL;
+        return 0;
+}
+
 int manager_cycle(Manager *m)
 {
         _cleanup_free_ int *results = NULL;
         int r;
 
+        if (!m->dry_run)
+                manager_drop_vanished_jobs(m);
         r = collect_and_plan(m);
         if (r < 0)
                 return r;

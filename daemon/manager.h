@@ -13,6 +13,7 @@
 #include "config.h"
 #include "audit.h"
 #include "isolation.h"
+#include "jobs.h"
 #include "layout.h"
 #include "plan.h"
 #include "state.h"
@@ -26,7 +27,8 @@ typedef struct Manager {
         char *config_path;
         bool dry_run;
         cdm_state state;
-        cdm_grant *grants;
+        cdm_jobs jobs;     /* granted jobs: the configuration's and the bus's */
+        cdm_grant *grants; /* views of the jobs for the isolation plan */
         size_t n_grants;
 
         /* The last cycle's view, kept for the report and the audit. */
@@ -40,8 +42,14 @@ typedef struct Manager {
         uint64_t last_spilled;     /* of the last audit, to log changes once */
         size_t last_alarms;
 
+        bool isolated; /* last cycle: no spill, no alarm, every setting as planned */
+        uint64_t last_audit_usec;
+
         struct ev_loop *loop;
         void *watchers; /* manager-loop.c's private state */
+        bool use_bus; /* continuous mode on the system bus */
+        struct sd_bus *bus;
+        struct EvSdBus *bus_glue;
 } Manager;
 
 int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **ret);
@@ -51,5 +59,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_cycle(Manager *m);
 int manager_restore(Manager *m);
 int manager_set_grants_from_config(Manager *m);
+int manager_rebuild_grants(Manager *m);
+int manager_dry_plan(Manager *m, cdm_plan *ret);
+/* Re-read the configuration; -EINVAL with *ret_errors when invalid (the old one stays). */
+int manager_reload(Manager *m, char **ret_errors);
+int manager_save_jobs(Manager *m);
 /* Audit (and, with repair = migrate, repair) what the last cycle collected. */
 int manager_audit(Manager *m);

@@ -90,7 +90,7 @@ static int add_item(cdm_audit *a, const char *owner, const char *device, const c
                 a->items = ni;
         }
         ni[a->n_items] = (cdm_audit_item){ .owner = strdup(owner), .device = strdup(device),
-                .anon = u->anon, .file = u->file, .granted = granted };
+                .anon = u->anon, .file = u->file, .kernel = u->kernel, .granted = granted };
         if (!ni[a->n_items].owner || !ni[a->n_items].device) {
                 free(ni[a->n_items].owner);
                 free(ni[a->n_items].device);

@@ -14,8 +14,10 @@ typedef struct cdm_audit_item {
         char *owner;  /* cgroup path; "/" is the root cgroup's own share */
         char *device;
         uint64_t anon;
-        uint64_t file; /* page cache, shmem included */
-        bool granted;  /* a job's use of its own device: not spill */
+        uint64_t file;     /* page cache, shmem included */
+        uint64_t kernel;   /* kernel stacks, page tables, slab charged to it on the device */
+        uint64_t repaired; /* set by whoever repairs it */
+        bool granted;      /* a job's use of its own device: not spill */
 } cdm_audit_item;
 
 typedef struct cdm_audit {

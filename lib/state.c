@@ -183,6 +183,11 @@ static int mkdir_parents(const char *path, mode_t mode)
         }
 }
 
+int cdm_state_mkdir(const cdm_state *s)
+{
+        return mkdir_parents(s->dir, 0755);
+}
+
 int cdm_state_save(const cdm_state *s)
 {
         int r;

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager-bus.h"
+#include "manager-jobs.h"
+
+#define CDM_BUS_ERROR(name) "org.cdmd.cdmd1.Error." name
+
+/* Fill @error from a JobError (or negative errno) and a message; returns a negative value. */
+int bus_job_error(sd_bus_error *error, int e, const char *msg);
+/* 1 if the sender may change things, 0 (with AccessDenied in @error) if not, or -errno. */
+int bus_check_admin(Manager *m, sd_bus_message *msg, sd_bus_error *error);
+char *bus_device_path(const char *name);
+char *bus_job_path(const char *id);

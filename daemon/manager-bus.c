@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * org.cdmd.cdmd1.Manager on /org/cdmd/cdmd1. Handlers unpack, check rights, call a manager
+ * function that has its own tests, and pack the reply. Read-only members are
+ * SD_BUS_VTABLE_UNPRIVILEGED; every other call is checked against the sender's credentials.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-util.h"
+#include "config-ini.h"
+#include "ev-sdbus.h"
+#include "log.h"
+#include "manager-bus.h"
+#include "manager-jobs.h"
+#include "objects-bus.h"
+
+#define CHECK_ADMIN(m, msg, error)                                                                 \
+        do {                                                                                       \
+                int _r = bus_check_admin(m, msg, error);                                           \
+                if (_r <= 0)                                                                       \
+                        return _r < 0 ? _r : -EACCES;                                              \
+        } while (0)
+
+static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sossautt)");
+        for (size_t i = 0; r >= 0 && m->layout && i < m->layout->n_devices; i++)
+                r = bus_append_device_row(reply, m, &m->layout->devices[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sosstts)");
+        for (size_t i = 0; r >= 0 && i < m->jobs.n; i++)
+                r = bus_append_job_row(reply, &m->jobs.items[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *path = NULL;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        if (!m->layout || !cdm_layout_find_device(m->layout, name))
+                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchDevice"), "no device '%.64s'", name);
+        path = bus_device_path(name);
+        return path ? sd_bus_reply_method_return(msg, "o", path) : -ENOMEM;
+}
+
+static int method_get_job(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *path = NULL;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        if (!cdm_jobs_find(&m->jobs, id))
+                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchJob"), "no job '%.64s'", id);
+        path = bus_job_path(id);
+        return path ? sd_bus_reply_method_return(msg, "o", path) : -ENOMEM;
+}
+
+static int method_grant(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *id, *cgroup, *device, *policy;
+        _cleanup_free_ char *path = NULL, *why = NULL;
+        uint64_t quota;
+        int r;
+
+        r = sd_bus_message_read(msg, "ssst", &id, &cgroup, &device, &quota);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &policy);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        r = manager_grant(m, id, cgroup, device, quota, policy, &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        path = bus_job_path(id);
+        return path ? sd_bus_reply_method_return(msg, "o", path) : -ENOMEM;
+}
+
+static int method_revoke(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        r = manager_revoke(m, id, "revoked", &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_set_quota(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+        const char *id;
+        uint64_t quota;
+        int r;
+
+        r = sd_bus_message_read(msg, "st", &id, &quota);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        r = manager_set_quota(m, id, quota, &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+        const char *id, *policy;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &id, &policy);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        r = manager_set_policy(m, id, policy, &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_audit(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        /* Read-only for the caller, but it runs a cycle (which may repair): admins only. */
+        CHECK_ADMIN(m, msg, error);
+        (void) manager_cycle(m);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = bus_append_audit(reply, m);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        cdm_plan plan = CDM_PLAN_NULL;
+        int r;
+
+        r = manager_dry_plan(m, &plan);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "cannot plan: %m");
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+        for (size_t i = 0; r >= 0 && i < plan.n_items; i++)
+                r = sd_bus_message_append(reply, "(ssss)", plan.items[i].object, plan.items[i].current,
+                                plan.items[i].desired, plan.items[i].reason);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        cdm_plan_done(&plan);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *errors = NULL;
+        int r;
+
+        CHECK_ADMIN(m, msg, error);
+        r = manager_reload(m, &errors);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, CDM_BUS_ERROR("InvalidConfig"),
+                                "configuration rejected, the old one stays: %s", errors ?: "");
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "reload failed: %m");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int property_version(sd_bus *bus, const char *path, const char *interface,
+                const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "s", CDM_VERSION);
+}
+
+static int property_isolated(sd_bus *bus, const char *path, const char *interface,
+                const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "b", m->isolated);
+}
+
+static int property_manager_u64(sd_bus *bus, const char *path, const char *interface,
+                const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint64_t v = 0;
+
+        if (streq(property, "AuditIntervalUSec"))
+                v = m->config->audit_interval_usec;
+        else if (streq(property, "LastAuditUSec"))
+                v = m->last_audit_usec;
+        else if (streq(property, "SpilledBytes"))
+                v = m->audit.spilled_bytes;
+        else if (streq(property, "RepairedBytes"))
+                v = m->repaired_bytes;
+        return sd_bus_message_append(reply, "t", v);
+}
+
+const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Isolated", "b", property_isolated, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("AuditIntervalUSec", "t", property_manager_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastAuditUSec", "t", property_manager_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SpilledBytes", "t", property_manager_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RepairedBytes", "t", property_manager_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_NAMES("ListDevices", "", "", "a(sossautt)", SD_BUS_PARAM(devices),
+                        method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListJobs", "", "", "a(sosstts)", SD_BUS_PARAM(jobs),
+                        method_list_jobs, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetDevice", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(device),
+                        method_get_device, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetJob", "s", SD_BUS_PARAM(id), "o", SD_BUS_PARAM(job),
+                        method_get_job, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Grant", "sssts", SD_BUS_PARAM(id) SD_BUS_PARAM(cgroup)
+                        SD_BUS_PARAM(device) SD_BUS_PARAM(quota) SD_BUS_PARAM(policy),
+                        "o", SD_BUS_PARAM(job), method_grant, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Revoke", "s", SD_BUS_PARAM(id), "", "", method_revoke,
+                        SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetQuota", "st", SD_BUS_PARAM(id) SD_BUS_PARAM(bytes), "", "",
+                        method_set_quota, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetPolicy", "ss", SD_BUS_PARAM(id) SD_BUS_PARAM(policy), "", "",
+                        method_set_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Audit", "", "", "a(ssttt)", SD_BUS_PARAM(findings), method_audit,
+                        SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Plan", "", "", "a(ssss)", SD_BUS_PARAM(settings), method_plan,
+                        SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("DeviceStateChanged", "sss",
+                        SD_BUS_PARAM(device) SD_BUS_PARAM(state) SD_BUS_PARAM(reason), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("SpillDetected", "sst",
+                        SD_BUS_PARAM(owner) SD_BUS_PARAM(device) SD_BUS_PARAM(bytes), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("SpillRepaired", "sst",
+                        SD_BUS_PARAM(owner) SD_BUS_PARAM(device) SD_BUS_PARAM(bytes), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("QuotaExceeded", "stt",
+                        SD_BUS_PARAM(id) SD_BUS_PARAM(used) SD_BUS_PARAM(quota), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("JobRemoved", "ss", SD_BUS_PARAM(id) SD_BUS_PARAM(reason), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("MigrationFinished", "ostts",
+                        SD_BUS_PARAM(migration) SD_BUS_PARAM(id) SD_BUS_PARAM(moved) SD_BUS_PARAM(failed)
+                        SD_BUS_PARAM(result), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int manager_bus_start(Manager *m)
+{
+        int r;
+
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = sd_bus_add_object_vtable(m->bus, NULL, CDM_BUS_PATH, CDM_BUS_MANAGER, manager_vtable, m);
+        if (r >= 0)
+                r = bus_add_object_vtables(m);
+        if (r >= 0)
+                r = sd_bus_add_object_manager(m->bus, NULL, CDM_BUS_PATH);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the bus objects: %m");
+        r = sd_bus_request_name(m->bus, CDM_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to take the bus name %s: %m", CDM_BUS_NAME);
+        r = ev_sdbus_attach(m->loop, m->bus, &m->bus_glue);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the loop: %m");
+        return 0;
+}
+
+void manager_bus_stop(Manager *m)
+{
+        m->bus_glue = ev_sdbus_detach(m->bus_glue);
+        if (m->bus) {
+                (void) sd_bus_flush(m->bus);
+                m->bus = sd_bus_flush_close_unref(m->bus);
+        }
+}

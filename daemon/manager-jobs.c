@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Grants with their side effects. A grant is checked as a whole first (lib/jobs.c), then
+ * recorded in state_dir, then the job's memcg limits are raised by its quota (device pages
+ * are charged like any page), then a cycle opens its cpuset. Revoking fences the job at once
+ * (the cycle closes its cpuset, which moves its pages in cgroup v2), moves what is left,
+ * restores the memcg limits (never below current use) and forgets the job.
+ * Quotas are enforced after each audit: the excess goes back to system memory; with the
+ * device-first policy anonymous memory is moved onto the device up to the quota.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "audit.h"
+#include "cgroup-backend.h"
+#include "cgroup-parse.h"
+#include "ctx.h"
+#include "log.h"
+#include "manager-bus.h"
+#include "manager-jobs.h"
+#include "migrate.h"
+#include "sys.h"
+#include "util/parse-util.h"
+
+static int job_error(int e, char **ret_msg, const char *fmt, const char *arg)
+{
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wformat-nonliteral\"");
+        if (asprintf(ret_msg, fmt, arg) < 0)
+                *ret_msg = NULL;
+        _Pragma("GCC diagnostic pop");
+        return e;
+}
+
+static JobError from_grant_error(cdm_grant_error e)
+{
+        static const JobError map[] = {
+                [CDM_GRANT_OK] = JOB_OK,
+                [CDM_GRANT_INVALID] = JOB_INVALID,
+                [CDM_GRANT_NO_DEVICE] = JOB_NO_DEVICE,
+                [CDM_GRANT_EXISTS] = JOB_EXISTS,
+                [CDM_GRANT_NOT_ONLINE] = JOB_NOT_ONLINE,
+                [CDM_GRANT_CAPACITY] = JOB_CAPACITY,
+                [CDM_GRANT_TOO_MANY] = JOB_TOO_MANY,
+                [CDM_GRANT_NOT_SUPPORTED] = JOB_NOT_SUPPORTED,
+        };
+        return e < ARRAY_SIZE(map) ? map[e] : JOB_INVALID;
+}
+
+static bool cgroup_exists(Manager *m, const char *cgroup)
+{
+        struct stat st;
+
+        if (m->ctx->cgroup_fd < 0)
+                return false;
+        return fstatat(m->ctx->cgroup_fd, cgroup + 1, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+static uint64_t read_u64_attr(Manager *m, const char *cgroup, const char *attr, bool *is_max)
+{
+        _cleanup_free_ char *buf = NULL;
+        uint64_t v = 0;
+
+        *is_max = true;
+        if (cdm_cgroup_read(m->ctx, cgroup, attr, &buf, NULL) < 0)
+                return 0;
+        buf[strcspn(buf, "\n")] = 0;
+        if (streq(buf, "max"))
+                return UINT64_MAX;
+        if (safe_atou64(buf, &v) >= 0)
+                *is_max = false;
+        return v;
+}
+
+/* A finite memory.max/memory.high is raised by the quota: device pages are charged too. */
+static void raise_memcg(Manager *m, cdm_job *j)
+{
+        static const char *const attrs[] = { "memory.max", "memory.high" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+                char **saved = i == 0 ? &j->saved_memory_max : &j->saved_memory_high;
+                char value[32];
+                bool is_max;
+                uint64_t v = read_u64_attr(m, j->cgroup, attrs[i], &is_max);
+                int r;
+
+                if (is_max || *saved)
+                        continue;
+                (void) snprintf(value, sizeof(value), "%llu", (unsigned long long) v);
+                *saved = strdup(value);
+                (void) snprintf(value, sizeof(value), "%llu",
+                                (unsigned long long) (v > UINT64_MAX - j->quota ? UINT64_MAX : v + j->quota));
+                r = cdm_cgroup_write(m->ctx, j->cgroup, attrs[i], value);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to raise %s of %s by the quota: %m", attrs[i], j->cgroup);
+                else
+                        log_info("Raised %s of %s from %s to %s for job %s.", attrs[i], j->cgroup, *saved, value, j->id);
+        }
+}
+
+static void restore_memcg(Manager *m, cdm_job *j)
+{
+        static const char *const attrs[] = { "memory.max", "memory.high" };
+        bool is_max;
+        uint64_t current = read_u64_attr(m, j->cgroup, "memory.current", &is_max);
+
+        for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+                char **saved = i == 0 ? &j->saved_memory_max : &j->saved_memory_high;
+                uint64_t v;
+                char value[32];
+
+                if (!*saved || safe_atou64(*saved, &v) < 0)
+                        continue;
+                (void) snprintf(value, sizeof(value), "%llu", (unsigned long long) MAX(v, is_max ? 0 : current));
+                (void) cdm_cgroup_write(m->ctx, j->cgroup, attrs[i], value);
+                free(*saved);
+                *saved = NULL;
+        }
+}
+
+int manager_grant(Manager *m, const char *id, const char *cgroup, const char *device,
+                uint64_t quota, const char *policy, char **ret_msg)
+{
+        cdm_grant_error e;
+        struct timespec ts;
+        cdm_policy p;
+        cdm_job *j;
+        int r;
+
+        *ret_msg = NULL;
+        if (!m->layout)
+                return job_error(JOB_NO_DEVICE, ret_msg, "no device known yet%s", "");
+        e = cdm_jobs_check_grant(&m->jobs, m->layout, m->config, id, cgroup, device, quota, policy, ret_msg);
+        if (e != CDM_GRANT_OK)
+                return from_grant_error(e);
+        if (!cgroup_exists(m, cgroup))
+                return job_error(JOB_NO_CGROUP, ret_msg, "no cgroup '%s'", cgroup);
+        (void) cdm_policy_from_string(policy, &p);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        r = cdm_jobs_add(&m->jobs, id, cgroup, device, quota, p,
+                        (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000, false, &j);
+        if (r < 0)
+                return r;
+        raise_memcg(m, j);
+        r = manager_save_jobs(m);
+        if (r < 0) {
+                restore_memcg(m, cdm_jobs_find(&m->jobs, id));
+                cdm_jobs_remove(&m->jobs, id);
+                return r;
+        }
+        log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
+                        (unsigned long long) quota, device, policy);
+        (void) manager_rebuild_grants(m);
+        (void) manager_cycle(m);
+        bus_emit_job_added(m, id);
+        return JOB_OK;
+}
+
+static void move_job_pages(Manager *m, cdm_job *j, const cdm_nodemask *from, const cdm_nodemask *to,
+                uint64_t budget, uint64_t *moved)
+{
+        _cleanup_free_ int *pids = NULL;
+        cdm_migrate_params params = { .max_stall_usec = m->config->max_stall_usec,
+                .max_bytes_per_sec = m->config->bandwidth_mbps * 1000000ULL,
+                .no_migrate_pages = budget != UINT64_MAX };
+        cdm_migrate_stats stats = { 0 };
+        size_t n = 0;
+
+        /* Below --root the processes are not this system's: never move their pages. */
+        if (!cdm_ctx_is_live(m->ctx) || cdm_cgroup_pids_recursive(m->ctx, j->cgroup, &pids, &n) < 0)
+                return;
+        for (size_t i = 0; i < n && stats.bytes_moved < budget; i++) {
+                _cleanup_(cdm_migrate_job_freep) cdm_migrate_job *mj = NULL;
+                uint64_t wait;
+                int r;
+
+                if (cdm_migrate_job_new(m->ctx, &cdm_sys_ops_numa, pids[i], from, to, &params, &mj) < 0)
+                        continue;
+                do
+                        r = cdm_migrate_job_step(mj, &stats, &wait);
+                while (r == CDM_MIGRATE_AGAIN && stats.bytes_moved < budget);
+        }
+        *moved += stats.bytes_moved;
+}
+
+int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg)
+{
+        cdm_job *j = cdm_jobs_find(&m->jobs, id);
+        cdm_job gone = { 0 };
+        const cdm_device *d;
+        uint64_t moved = 0;
+        int r;
+
+        *ret_msg = NULL;
+        if (!j)
+                return job_error(JOB_NO_JOB, ret_msg, "no job '%s'", id);
+        /* Keep what is needed after the job is out of the table. */
+        gone = (cdm_job){ .id = strdup(j->id), .cgroup = strdup(j->cgroup), .device = strdup(j->device),
+                .saved_memory_max = TAKE_PTR(j->saved_memory_max),
+                .saved_memory_high = TAKE_PTR(j->saved_memory_high) };
+        if (!gone.id || !gone.cgroup || !gone.device) {
+                r = -ENOMEM;
+                goto out;
+        }
+        /* Fence at once: without its grant, the cycle restricts the cgroup to the system nodes,
+         * which in cgroup v2 also moves its pages. */
+        cdm_jobs_remove(&m->jobs, id);
+        (void) manager_rebuild_grants(m);
+        r = manager_save_jobs(m);
+        (void) manager_cycle(m);
+        /* Whatever the cpuset move left behind goes back too. */
+        d = m->layout ? cdm_layout_find_device(m->layout, gone.device) : NULL;
+        if (d && cgroup_exists(m, gone.cgroup))
+                move_job_pages(m, &gone, &d->nodes, &m->layout->system_nodes, UINT64_MAX, &moved);
+        if (cgroup_exists(m, gone.cgroup))
+                restore_memcg(m, &gone);
+        log_info("Revoked job %s (%s): %s; %llu bytes moved back after fencing.", gone.id, gone.cgroup,
+                        reason, (unsigned long long) moved);
+        bus_emit_job_removed(m, gone.id, reason);
+        r = JOB_OK;
+out:
+        free(gone.id);
+        free(gone.cgroup);
+        free(gone.device);
+        free(gone.saved_memory_max);
+        free(gone.saved_memory_high);
+        return r;
+}
+
+int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg)
+{
+        cdm_job *j = cdm_jobs_find(&m->jobs, id);
+        cdm_grant_error e;
+
+        *ret_msg = NULL;
+        if (!j)
+                return job_error(JOB_NO_JOB, ret_msg, "no job '%s'", id);
+        if (quota == 0)
+                return job_error(JOB_INVALID, ret_msg, "a quota of 0 bytes grants nothing; revoke the job%s", "");
+        e = cdm_jobs_check_quota(&m->jobs, m->layout, j, quota, ret_msg);
+        if (e != CDM_GRANT_OK)
+                return from_grant_error(e);
+        /* Re-raise the memcg limits from their saved values by the new quota. */
+        restore_memcg(m, j);
+        j->quota = quota;
+        raise_memcg(m, j);
+        (void) manager_save_jobs(m);
+        log_info("Quota of job %s set to %llu bytes.", id, (unsigned long long) quota);
+        bus_emit_job_changed(m, j);
+        (void) manager_cycle(m); /* the audit moves any excess back at once */
+        return JOB_OK;
+}
+
+int manager_set_policy(Manager *m, const char *id, const char *policy, char **ret_msg)
+{
+        cdm_job *j = cdm_jobs_find(&m->jobs, id);
+        cdm_policy p;
+
+        *ret_msg = NULL;
+        if (!j)
+                return job_error(JOB_NO_JOB, ret_msg, "no job '%s'", id);
+        if (cdm_policy_from_string(policy, &p) < 0)
+                return job_error(JOB_INVALID, ret_msg, "unknown policy '%.64s' (manual, device-first, tiered)", policy);
+        if (p == CDM_POLICY_TIERED)
+                return job_error(JOB_NOT_SUPPORTED, ret_msg, "policy '%s' is not supported yet", policy);
+        j->policy = p;
+        (void) manager_save_jobs(m);
+        bus_emit_job_changed(m, j);
+        (void) manager_cycle(m);
+        return JOB_OK;
+}
+
+void manager_drop_vanished_jobs(Manager *m)
+{
+        bool changed = false;
+
+        for (size_t i = m->jobs.n; i-- > 0;) {
+                cdm_job *j = &m->jobs.items[i];
+                _cleanup_free_ char *id = NULL;
+
+                if (cgroup_exists(m, j->cgroup))
+                        continue;
+                id = strdup(j->id);
+                log_info("Job %s: cgroup %s is gone, dropping the job.", j->id, j->cgroup);
+                cdm_jobs_remove(&m->jobs, j->id);
+                changed = true;
+                if (id)
+                        bus_emit_job_removed(m, id, "cgroup-gone");
+        }
+        if (changed) {
+                (void) manager_rebuild_grants(m);
+                (void) manager_save_jobs(m);
+        }
+}
+
+static void job_usage(Manager *m, cdm_job *j, const cdm_device *d)
+{
+        _cleanup_free_ char *buf = NULL;
+        cdm_numa_usage dev = { 0 }, sys = { 0 };
+        const char *what;
+        size_t len;
+
+        if (cdm_cgroup_read(m->ctx, j->cgroup, "memory.numa_stat", &buf, &len) < 0)
+                return;
+        (void) cdm_parse_numa_stat(buf, len, &d->nodes, &dev, &what);
+        (void) cdm_parse_numa_stat(buf, len, &m->layout->system_nodes, &sys, &what);
+        j->device_bytes = dev.anon + dev.file;
+        j->system_bytes = sys.anon + sys.file;
+}
+
+void manager_enforce_jobs(Manager *m)
+{
+        for (size_t i = 0; m->layout && i < m->jobs.n; i++) {
+                cdm_job *j = &m->jobs.items[i];
+                const cdm_device *d = cdm_layout_find_device(m->layout, j->device);
+                cdm_job_state old = j->state;
+                uint64_t before_dev, before_sys;
+
+                if (!d)
+                        continue;
+                before_dev = j->device_bytes;
+                before_sys = j->system_bytes;
+                job_usage(m, j, d);
+                if (j->device_bytes > j->quota) {
+                        uint64_t moved = 0, excess = j->device_bytes - j->quota;
+
+                        j->state = CDM_JOB_OVER_QUOTA;
+                        if (old != CDM_JOB_OVER_QUOTA) {
+                                log_warning("Job %s uses %llu bytes of %s, over its quota of %llu: moving the excess back.",
+                                                j->id, (unsigned long long) j->device_bytes, j->device,
+                                                (unsigned long long) j->quota);
+                                bus_emit_quota_exceeded(m, j);
+                        }
+                        if (!m->dry_run)
+                                move_job_pages(m, j, &d->nodes, &m->layout->system_nodes, excess, &moved);
+                        j->moved_to_system += moved;
+                        job_usage(m, j, d);
+                        if (j->device_bytes <= j->quota)
+                                j->state = CDM_JOB_ACTIVE;
+                } else {
+                        j->state = CDM_JOB_ACTIVE;
+                        if (j->policy == CDM_POLICY_DEVICE_FIRST && !m->dry_run && j->system_bytes > 0) {
+                                uint64_t moved = 0;
+
+                                move_job_pages(m, j, &m->layout->system_nodes, &d->nodes,
+                                                j->quota - j->device_bytes, &moved);
+                                j->moved_to_device += moved;
+                                if (moved)
+                                        job_usage(m, j, d);
+                        }
+                }
+                if (j->state != old || j->device_bytes != before_dev || j->system_bytes != before_sys)
+                        bus_emit_job_changed(m, j);
+        }
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "manager.h"
+
+typedef enum JobError {
+        JOB_OK = 0,
+        JOB_INVALID,
+        JOB_NO_DEVICE,
+        JOB_NO_CGROUP,
+        JOB_EXISTS,
+        JOB_NOT_ONLINE,
+        JOB_CAPACITY,
+        JOB_TOO_MANY,
+        JOB_NOT_SUPPORTED,
+        JOB_NO_JOB,
+        _JOB_ERROR_MAX,
+} JobError;
+
+/* Each returns JOB_OK, a JobError with *ret_msg (heap, may be NULL), or a negative errno. */
+int manager_grant(Manager *m, const char *id, const char *cgroup, const char *device,
+                uint64_t quota, const char *policy, char **ret_msg);
+int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg);
+int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg);
+int manager_set_policy(Manager *m, const char *id, const char *policy, char **ret_msg);
+/* Drop jobs whose cgroup is gone (after a restart, or found by the audit). */
+void manager_drop_vanished_jobs(Manager *m);
+/* Per-job usage, quota enforcement and device-first placement, after each audit. */
+void manager_enforce_jobs(Manager *m);

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Jobs: cgroups granted a quota of one device's memory. The table, the checks a grant must
+ * pass (pure), and the jobs file of the state directory.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "layout.h"
+
+typedef enum cdm_job_state {
+        CDM_JOB_ACTIVE,
+        CDM_JOB_OVER_QUOTA,
+        CDM_JOB_SUSPENDED,
+        CDM_JOB_REVOKING,
+        _CDM_JOB_STATE_MAX,
+} cdm_job_state;
+
+typedef struct cdm_job {
+        char *id;
+        char *cgroup;
+        char *device;
+        uint64_t quota;
+        cdm_policy policy;
+        cdm_job_state state;
+        uint64_t created_usec; /* CLOCK_REALTIME */
+        bool from_config;      /* a [job] section: reload may remove it */
+        char *saved_memory_max; /* memcg limits before the grant raised them, or NULL */
+        char *saved_memory_high;
+        /* From the last audit. */
+        uint64_t device_bytes;
+        uint64_t system_bytes;
+        uint64_t moved_to_device;
+        uint64_t moved_to_system;
+} cdm_job;
+
+typedef struct cdm_jobs {
+        cdm_job *items;
+        size_t n;
+} cdm_jobs;
+
+typedef enum cdm_grant_error {
+        CDM_GRANT_OK,
+        CDM_GRANT_INVALID,
+        CDM_GRANT_NO_DEVICE,
+        CDM_GRANT_EXISTS,
+        CDM_GRANT_NOT_ONLINE,
+        CDM_GRANT_CAPACITY,
+        CDM_GRANT_TOO_MANY,
+        CDM_GRANT_NOT_SUPPORTED,
+} cdm_grant_error;
+
+const char *cdm_job_state_to_string(cdm_job_state s);
+cdm_job *cdm_jobs_find(const cdm_jobs *j, const char *id);
+cdm_job *cdm_jobs_find_cgroup(const cdm_jobs *j, const char *cgroup);
+/* Sum of the quotas granted on @device, except the job @except (may be NULL). */
+uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *except);
+/* Pure checks of a grant; *ret_msg (static or heap, see ret_msg_free) says why. */
+cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, const cdm_config *c,
+                const char *id, const char *cgroup, const char *device, uint64_t quota,
+                const char *policy, char **ret_msg);
+cdm_grant_error cdm_jobs_check_quota(const cdm_jobs *j, const cdm_layout *l, const cdm_job *job,
+                uint64_t quota, char **ret_msg);
+int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *device,
+                uint64_t quota, cdm_policy policy, uint64_t created_usec, bool from_config,
+                cdm_job **ret);
+void cdm_jobs_remove(cdm_jobs *j, const char *id);
+void cdm_jobs_done(cdm_jobs *j);
+
+/* <state_dir>/jobs, written atomically. */
+char *cdm_jobs_format(const cdm_jobs *j);
+int cdm_jobs_parse(const char *text, size_t n, cdm_jobs *ret);
+int cdm_jobs_save(const cdm_jobs *j, const char *state_dir);
+int cdm_jobs_load(const char *state_dir, cdm_jobs *ret);
