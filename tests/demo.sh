@@ -11,4 +11,5 @@ cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" >/dev/null
 exec ./tests/vm/vm-test.sh --kernel "${1:-6.12}" --topology offline --name demo \
         --case tests/vm/cases/demo.sh --bin build/daemon/cdmd \
-        --bin build/tests/vm/guest-src/cdm-probe --timeout 600
+        --bin build/tests/vm/guest-src/cdm-probe --bin build/daemon/cdmctl --dbus \
+        --file conf/org.cdmd.cdmd1.conf=/etc/dbus-1/system.d/org.cdmd.cdmd1.conf --timeout 600
