@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "manager-devices.h"
 #include "manager-jobs.h"
 #include "manager.h"
 #include "migrate.h"
@@ -71,10 +72,13 @@ static void repair_item(Manager *m, cdm_audit_item *it)
 int manager_audit(Manager *m)
 {
         cdm_knobs knobs = CDM_KNOBS_NULL;
+        cdm_nodemask fenced;
         cdm_isolation_input in = { .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants };
+                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants,
+                .fenced = &fenced };
         int r;
 
+        manager_fenced_nodes(m, &fenced);
         cdm_audit_done(&m->audit);
         if (!m->layout || m->layout->n_devices == 0)
                 return 0;
@@ -107,6 +111,7 @@ int manager_audit(Manager *m)
         }
         m->last_spilled = m->audit.spilled_bytes;
         manager_enforce_jobs(m);
+        manager_watch_devices(m);
         m->isolated = m->audit.spilled_bytes == 0 && m->audit.n_alarms == 0 && m->plan_failures == 0;
         {
                 struct timespec ts;

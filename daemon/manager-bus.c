@@ -13,6 +13,7 @@
 #include "ev-sdbus.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "manager-devices.h"
 #include "manager-jobs.h"
 #include "objects-bus.h"
 
@@ -216,6 +217,52 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_drain_common(sd_bus_message *msg, Manager *m, sd_bus_error *error, bool fault)
+{
+        _cleanup_free_ char *why = NULL;
+        const char *device, *reason;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &device, &reason);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        if (strlen(reason) > 1024 || (fault && !*reason))
+                return sd_bus_error_set(error, CDM_BUS_ERROR("InvalidArgument"),
+                                fault ? "a fault needs a reason (at most 1024 characters)" : "reason too long");
+        r = manager_drain(m, device, *reason ? reason : "drain requested", fault, &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_drain(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return method_drain_common(msg, userdata, error, false);
+}
+
+static int method_report_fault(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return method_drain_common(msg, userdata, error, true);
+}
+
+static int method_resume(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+        const char *device;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &device);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        r = manager_resume(m, device, &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 static int property_version(sd_bus *bus, const char *path, const char *interface,
                 const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -275,6 +322,12 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Audit", "", "", "a(ssttt)", SD_BUS_PARAM(findings), method_audit,
                         SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Plan", "", "", "a(ssss)", SD_BUS_PARAM(settings), method_plan,
+                        SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Drain", "ss", SD_BUS_PARAM(device) SD_BUS_PARAM(reason), "", "",
+                        method_drain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReportFault", "ss", SD_BUS_PARAM(device) SD_BUS_PARAM(reason), "", "",
+                        method_report_fault, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Resume", "s", SD_BUS_PARAM(device), "", "", method_resume,
                         SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("DeviceStateChanged", "sss",

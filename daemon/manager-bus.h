@@ -25,3 +25,4 @@ void bus_emit_quota_exceeded(Manager *m, const struct cdm_job *j);
 void bus_emit_spill(Manager *m, const char *signal, const char *owner, const char *device,
                 uint64_t bytes);
 void bus_emit_audit_done(Manager *m);
+void bus_emit_device_state(Manager *m, const char *device, const char *state, const char *reason);

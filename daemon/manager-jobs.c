@@ -22,6 +22,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "manager-devices.h"
 #include "manager-jobs.h"
 #include "migrate.h"
 #include "sys.h"
@@ -322,6 +323,12 @@ void manager_enforce_jobs(Manager *m)
 
                 if (!d)
                         continue;
+                if (manager_device_state(m, d->name) != DEV_ONLINE) {
+                        j->state = CDM_JOB_SUSPENDED;
+                        if (old != CDM_JOB_SUSPENDED)
+                                bus_emit_job_changed(m, j);
+                        continue;
+                }
                 before_dev = j->device_bytes;
                 before_sys = j->system_bytes;
                 job_usage(m, j, d);

@@ -91,6 +91,12 @@ static void run_cycle(Manager *m)
                         m->plan_failures);
 }
 
+void manager_schedule_cycle(Manager *m)
+{
+        if (m->watchers)
+                ev_idle_start(m->loop, &W(m)->soon);
+}
+
 static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
 {
         run_cycle(t->data);

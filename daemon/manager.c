@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "knobs.h"
 #include "log.h"
+#include "manager-devices.h"
 #include "manager-jobs.h"
 #include "manager.h"
 
@@ -59,6 +60,9 @@ int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **re
                 r = cdm_jobs_load(config->state_dir, &m->jobs);
                 if (r < 0)
                         return log_error_errno(r, "Failed to load '%s/jobs': %m", config->state_dir);
+                r = manager_load_device_states(m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to load '%s/devices': %m", config->state_dir);
         }
         r = manager_set_grants_from_config(m);
         if (r < 0)
@@ -78,6 +82,7 @@ Manager *manager_free(Manager *m)
         cdm_topology_free(m->topo);
         cdm_state_done(&m->state);
         cdm_jobs_done(&m->jobs);
+        manager_device_states_free(m);
         free(m->grants);
         cdm_ctx_unref(m->ctx);
         cdm_config_free(m->config);
@@ -158,6 +163,7 @@ static int collect_and_plan(Manager *m)
 {
         const char **paths = NULL;
         cdm_knobs knobs = CDM_KNOBS_NULL;
+        cdm_nodemask fenced;
         cdm_isolation_input in;
         int r;
 
@@ -188,8 +194,10 @@ static int collect_and_plan(Manager *m)
         r = cdm_knobs_read(m->ctx, m->layout, &knobs);
         if (r < 0)
                 return log_error_errno(r, "Failed to read kernel knobs: %m");
+        manager_fenced_nodes(m, &fenced);
         in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants };
+                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants,
+                .fenced = &fenced };
         r = cdm_isolation_plan(&in, &m->plan);
         cdm_knobs_done(&knobs);
         if (r < 0)
@@ -197,7 +205,7 @@ static int collect_and_plan(Manager *m)
         return 0;
 }
 
-static int reread_topology(Manager *m)
+int manager_reread_topology(Manager *m)
 {
         cdm_topology *t = NULL;
         cdm_layout *l = NULL;
@@ -269,7 +277,7 @@ int manager_cycle(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));
         /* Writing cpuset.mems moves pages and onlining adds memory: audit what is now. */
-        r = reread_topology(m);
+        r = manager_reread_topology(m);
         if (r < 0)
                 return r;
         return manager_audit(m);

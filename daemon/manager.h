@@ -43,6 +43,8 @@ typedef struct Manager {
         size_t last_alarms;
 
         bool isolated; /* last cycle: no spill, no alarm, every setting as planned */
+        struct DeviceState *device_states; /* devices that are or were not online */
+        size_t n_device_states;
         uint64_t last_audit_usec;
 
         struct ev_loop *loop;
@@ -61,6 +63,9 @@ int manager_restore(Manager *m);
 int manager_set_grants_from_config(Manager *m);
 int manager_rebuild_grants(Manager *m);
 int manager_dry_plan(Manager *m, cdm_plan *ret);
+int manager_reread_topology(Manager *m);
+/* Run a cycle from the loop soon (not inside the caller's stack). */
+void manager_schedule_cycle(Manager *m);
 /* Re-read the configuration; -EINVAL with *ret_errors when invalid (the old one stays). */
 int manager_reload(Manager *m, char **ret_errors);
 int manager_save_jobs(Manager *m);

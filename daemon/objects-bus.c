@@ -13,6 +13,7 @@
 #include "bus-util.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "manager-devices.h"
 #include "objects-bus.h"
 
 static const cdm_device *device_of(Manager *m, const char *path)
@@ -122,7 +123,7 @@ static int device_property(sd_bus *bus, const char *path, const char *interface,
         if (streq(property, "Source"))
                 return sd_bus_message_append(reply, "s", cdm_source_to_string(d->source));
         if (streq(property, "State"))
-                return sd_bus_message_append(reply, "s", "online");
+                return sd_bus_message_append(reply, "s", dev_state_to_string(manager_device_state(userdata, d->name)));
         if (streq(property, "Nodes"))
                 return append_nodes(reply, &d->nodes);
         if (streq(property, "TotalBytes"))
@@ -242,7 +243,8 @@ int bus_append_device_row(sd_bus_message *reply, Manager *m, const cdm_device *d
                 return -ENOMEM;
         r = sd_bus_message_open_container(reply, 'r', "sossautt");
         if (r >= 0)
-                r = sd_bus_message_append(reply, "soss", d->name, path, cdm_kind_to_string(d->kind), "online");
+                r = sd_bus_message_append(reply, "soss", d->name, path, cdm_kind_to_string(d->kind),
+                                dev_state_to_string(manager_device_state(m, d->name)));
         if (r >= 0)
                 r = append_nodes(reply, &d->nodes);
         if (r >= 0)
@@ -332,6 +334,19 @@ void bus_emit_spill(Manager *m, const char *signal, const char *owner, const cha
         if (m->bus)
                 (void) sd_bus_emit_signal(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, signal, "sst", owner, device,
                                 bytes);
+}
+
+void bus_emit_device_state(Manager *m, const char *device, const char *state, const char *reason)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, "DeviceStateChanged", "sss", device,
+                        state, reason);
+        path = bus_device_path(device);
+        if (path)
+                (void) sd_bus_emit_properties_changed(m->bus, path, CDM_BUS_DEVICE, "State", NULL);
 }
 
 void bus_emit_audit_done(Manager *m)

@@ -84,13 +84,14 @@ static const path_mask *lookup(path_mask *const *v, size_t n, const char *path)
         return NULL;
 }
 
-static void add_device_nodes(const cdm_layout *l, const char *device, cdm_nodemask *nodes)
+static void add_device_nodes(const cdm_isolation_input *in, const char *device, cdm_nodemask *nodes)
 {
-        const cdm_device *d = cdm_layout_find_device(l, device);
+        const cdm_device *d = cdm_layout_find_device(in->layout, device);
 
         if (d)
                 for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;)
-                        cdm_nodemask_set(nodes, (unsigned) id);
+                        if (!in->fenced || !cdm_nodemask_test(in->fenced, (unsigned) id))
+                                cdm_nodemask_set(nodes, (unsigned) id);
 }
 
 /* Every proper ancestor (below the root) of every granted cgroup, with their devices. */
@@ -114,7 +115,7 @@ static int build_ancestors(const cdm_isolation_input *in, char ***ret_paths, pat
                         if (!paths[k])
                                 goto oom;
                         v[k].path = paths[k];
-                        add_device_nodes(in->layout, in->grants[i].device, &v[k].nodes);
+                        add_device_nodes(in, in->grants[i].device, &v[k].nodes);
                         k++;
                 }
         view = sorted_view(v, k);
@@ -176,7 +177,7 @@ int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *re
         for (size_t i = 0; i < in->n_grants; i++) {
                 jobs[i] = (path_mask){ .path = in->grants[i].cgroup, .grant = &in->grants[i],
                         .nodes = in->layout->system_nodes };
-                add_device_nodes(in->layout, in->grants[i].device, &jobs[i].nodes);
+                add_device_nodes(in, in->grants[i].device, &jobs[i].nodes);
         }
         jobs_view = sorted_view(jobs, in->n_grants);
         if (!jobs_view)
@@ -327,7 +328,7 @@ static int plan_blocks(const cdm_isolation_input *in, cdm_plan *p)
         for (int id = -1; (id = cdm_nodemask_next(&in->layout->device_nodes, id)) >= 0;) {
                 const cdm_node *n = cdm_topology_find_node(t, (unsigned) id);
 
-                if (!n)
+                if (!n || (in->fenced && cdm_nodemask_test(in->fenced, (unsigned) id)))
                         continue;
                 /* Highest block first, so that ZONE_MOVABLE can grow downwards. */
                 for (size_t i = n->n_blocks; i-- > 0;) {

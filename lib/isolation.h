@@ -27,6 +27,8 @@ typedef struct cdm_isolation_input {
         const cdm_knobs *knobs;
         const cdm_grant *grants;
         size_t n_grants;
+        const cdm_nodemask *fenced; /* nodes of devices that are not online (draining, drained,
+                                     * failed): opened to no job, never onlined; NULL = none */
 } cdm_isolation_input;
 
 /* What each cgroup of the tree is to isolation. */

@@ -324,6 +324,18 @@ static int read_node(cdm_ctx *ctx, cdm_topology *t, cdm_node *n)
         r = read_hugepages(ctx, n);
         if (r < 0)
                 return r;
+        {
+                _cleanup_free_ char *mf = NULL;
+                bool present = false;
+                uint32_t v = 0;
+
+                if (asprintf(&mf, NODE_DIR "/node%u/memory_failure/total", n->id) < 0)
+                        return -ENOMEM;
+                r = read_u32_file(ctx, mf, &present, &v);
+                if (r < 0)
+                        return r;
+                n->memory_failures = v;
+        }
         /* Blocks matter for CPU-less nodes only; a system node can have thousands. */
         if (!n->has_cpu && t->block_size) {
                 r = read_blocks(ctx, n);

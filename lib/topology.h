@@ -81,6 +81,7 @@ typedef struct cdm_node {
         cdm_block *blocks;
         size_t n_blocks;
         uint64_t hugepages; /* persistent huge pages in the node's pools, all sizes */
+        uint64_t memory_failures; /* nodeN/memory_failure/total (6.3+), 0 when absent */
         char *nvidia_gpu;   /* PCI address of the GPU whose memory this is, or NULL */
         char *nvidia_status;
         char *dax_device; /* daxX.Y whose target_node this is, or NULL */

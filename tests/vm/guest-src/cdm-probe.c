@@ -6,10 +6,12 @@
  *
  *   cdm-probe fill MB LOG         touch MB in 16 MiB chunks; after each chunk append
  *                                 "chunk K nodes 0=P0 1=P1 ..." (pages of that chunk) to LOG
- *   cdm-probe hold MB [NODE]      allocate MB (first bound to NODE, then the policy is reset
- *                                 to default so the pages merely sit there), fill, print
+ *   cdm-probe hold MB [NODE [KIND]]  allocate MB (first bound to NODE, then the policy is
+ *                                 reset to default so the pages merely sit there), fill, print
  *                                 "ready"; on SIGUSR1 print "nodes ... checksum ok|BAD";
- *                                 exit on SIGTERM
+ *                                 exit on SIGTERM. KIND: anon (default), shm (a shared memfd
+ *                                 mapping: shmem), thp (madvise(MADV_HUGEPAGE), 2 MiB aligned),
+ *                                 mlock (anon, locked)
  *   cdm-probe move MB NODE        allocate MB, then move_pages() it all to NODE; exit 0 when
  *                                 every page is there, 13 when the call fails with EACCES,
  *                                 1 otherwise
@@ -124,11 +126,40 @@ static void on_signal(int sig)
                 got_term = 1;
 }
 
-static int cmd_hold(size_t mb, int node)
+static unsigned char *map_kind(size_t bytes, const char *kind)
+{
+        if (strcmp(kind, "shm") == 0) {
+                int fd = memfd_create("cdm-probe", MFD_CLOEXEC);
+                void *p;
+
+                if (fd < 0 || ftruncate(fd, (off_t) bytes) < 0) {
+                        perror("memfd");
+                        exit(1);
+                }
+                p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+                if (p == MAP_FAILED) {
+                        perror("mmap shared");
+                        exit(1);
+                }
+                return p;
+        }
+        if (strcmp(kind, "thp") == 0) {
+                const size_t huge = 2u << 20;
+                unsigned char *raw = map(bytes + huge);
+                unsigned char *p = (unsigned char *) (((uintptr_t) raw + huge - 1) & ~(uintptr_t) (huge - 1));
+
+                if (madvise(p, bytes, MADV_HUGEPAGE) < 0)
+                        perror("madvise MADV_HUGEPAGE");
+                return p;
+        }
+        return map(bytes);
+}
+
+static int cmd_hold(size_t mb, int node, const char *kind)
 {
         unsigned long counts[MAX_NODES + 1];
         size_t bytes = mb << 20;
-        unsigned char *p = map(bytes);
+        unsigned char *p = map_kind(bytes, kind);
         struct sigaction sa = { .sa_handler = on_signal };
 
         if (node >= 0) {
@@ -141,6 +172,10 @@ static int cmd_hold(size_t mb, int node)
         fill(p, bytes, (uint64_t) getpid());
         if (node >= 0 && mbind(p, bytes, MPOL_DEFAULT, NULL, 0, 0) < 0) {
                 perror("mbind default");
+                return 1;
+        }
+        if (strcmp(kind, "mlock") == 0 && mlock(p, bytes) < 0) {
+                perror("mlock");
                 return 1;
         }
         sigaction(SIGUSR1, &sa, NULL);
@@ -207,7 +242,8 @@ int main(int argc, char *argv[])
         if (argc >= 4 && strcmp(argv[1], "fill") == 0)
                 return cmd_fill(strtoul(argv[2], NULL, 10), argv[3]);
         if (argc >= 3 && strcmp(argv[1], "hold") == 0)
-                return cmd_hold(strtoul(argv[2], NULL, 10), argc >= 4 ? atoi(argv[3]) : -1);
+                return cmd_hold(strtoul(argv[2], NULL, 10), argc >= 4 ? atoi(argv[3]) : -1,
+                                argc >= 5 ? argv[4] : "anon");
         if (argc >= 4 && strcmp(argv[1], "move") == 0)
                 return cmd_move(strtoul(argv[2], NULL, 10), atoi(argv[3]));
         if (argc >= 4 && strcmp(argv[1], "bind") == 0)

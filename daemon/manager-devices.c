@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Device lifecycle: online → (Drain) → draining → drained → (Resume) → online; any state →
+ * (ReportFault, or a fault source) → failed, evacuated, failed until Resume. Fault sources
+ * besides ReportFault: the node's memory_failure counter rising, and its memory blocks going
+ * offline underneath cdmd.
+ *
+ * Draining, in this order: fence (a device that is not online has its nodes removed from
+ * every cpuset, jobs on it are suspended; in cgroup v2 the cpuset write moves their pages);
+ * move what processes still map there (migrate_pages, then move_pages); reclaim the node's page
+ * cache where the kernel can (nodeN/reclaim, 6.17+); offline the memory blocks, which moves
+ * every movable page left, page cache and shmem included. A block that will not go offline
+ * keeps the device draining, and the processes that still hold pages there are named.
+ * Nothing is lost: a page is moved or stays where it was. A fault drain has no bandwidth cap.
+ * States are kept in state_dir/devices so a drained device stays drained across restarts.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "ctx.h"
+#include "log.h"
+#include "manager-bus.h"
+#include "manager-devices.h"
+#include "manager-jobs.h"
+#include "migrate.h"
+#include "numa-maps.h"
+#include "sys.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+
+#define OFFLINE_TRIES 20 /* each write already retries inside the kernel for a while */
+
+const char *dev_state_to_string(DevState s)
+{
+        static const char *const names[] = { "online", "draining", "drained", "failed" };
+        return s < ARRAY_SIZE(names) ? names[s] : "unknown";
+}
+
+static DeviceState *find_state(Manager *m, const char *name, bool create)
+{
+        DeviceState *v = m->device_states;
+
+        for (size_t i = 0; i < m->n_device_states; i++)
+                if (streq(v[i].name, name))
+                        return &v[i];
+        if (!create)
+                return NULL;
+        v = realloc(m->device_states, (m->n_device_states + 1) * sizeof(DeviceState));
+        if (!v)
+                return NULL;
+        m->device_states = v;
+        v[m->n_device_states] = (DeviceState){ .name = strdup(name) };
+        if (!v[m->n_device_states].name)
+                return NULL;
+        return &v[m->n_device_states++];
+}
+
+DevState manager_device_state(Manager *m, const char *name)
+{
+        DeviceState *s = find_state(m, name, false);
+
+        return s ? s->state : DEV_ONLINE;
+}
+
+void manager_fenced_nodes(Manager *m, cdm_nodemask *ret)
+{
+        *ret = (cdm_nodemask){ { 0 } };
+        for (size_t i = 0; m->layout && i < m->layout->n_devices; i++) {
+                const cdm_device *d = &m->layout->devices[i];
+
+                if (manager_device_state(m, d->name) == DEV_ONLINE)
+                        continue;
+                for (size_t w = 0; w < ARRAY_SIZE(ret->bits); w++)
+                        ret->bits[w] |= d->nodes.bits[w];
+        }
+}
+
+static int save_states(Manager *m)
+{
+        _cleanup_close_ int fd = -1;
+        strbuf b = STRBUF_NULL;
+        _cleanup_free_ char *text = NULL;
+        cdm_state st = { .dir = m->config->state_dir };
+
+        if (m->dry_run)
+                return 0;
+        strbuf_append(&b, "# cdmd devices that are not online: name, state, reason\n");
+        for (size_t i = 0; i < m->n_device_states; i++)
+                if (m->device_states[i].state != DEV_ONLINE)
+                        strbuf_printf(&b, "%s\t%s\t%s\n", m->device_states[i].name,
+                                        dev_state_to_string(m->device_states[i].state),
+                                        m->device_states[i].reason ?: "");
+        text = strbuf_steal(&b);
+        if (!text || cdm_state_mkdir(&st) < 0)
+                return -ENOMEM;
+        fd = open(m->config->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write_file_atomic_at(fd, "devices", text, strlen(text));
+}
+
+int manager_load_device_states(Manager *m)
+{
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        char *save = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/devices", m->config->state_dir) < 0)
+                return -ENOMEM;
+        r = read_file_at(AT_FDCWD, path, 1u << 20, &text, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *name = line, *state, *reason;
+                DeviceState *s;
+
+                if (line[0] == '#' || !(state = strchr(name, '\t')))
+                        continue;
+                *state++ = 0;
+                reason = strchr(state, '\t');
+                if (reason)
+                        *reason++ = 0;
+                s = find_state(m, name, true);
+                if (!s)
+                        return -ENOMEM;
+                for (unsigned k = 0; k < _DEV_STATE_MAX; k++)
+                        if (streq(state, dev_state_to_string(k)))
+                                s->state = k;
+                s->reason = reason ? strdup(reason) : NULL;
+                /* An evacuation interrupted by a restart goes on. */
+                s->evacuation_pending = s->state == DEV_DRAINING || s->state == DEV_FAILED;
+                s->fault = s->state == DEV_FAILED;
+        }
+        return 0;
+}
+
+void manager_device_states_free(Manager *m)
+{
+        for (size_t i = 0; i < m->n_device_states; i++) {
+                free(m->device_states[i].name);
+                free(m->device_states[i].reason);
+        }
+        free(m->device_states);
+        m->device_states = NULL;
+        m->n_device_states = 0;
+}
+
+static void set_state(Manager *m, DeviceState *s, DevState state, const char *reason)
+{
+        char *r = strdup(reason ?: "");
+
+        if (r) {
+                free(s->reason);
+                s->reason = r;
+        }
+        if (s->state == state)
+                return;
+        s->state = state;
+        (void) save_states(m);
+        log_notice("Device %s is now %s: %s.", s->name, dev_state_to_string(state), reason ?: "");
+        bus_emit_device_state(m, s->name, dev_state_to_string(state), reason ?: "");
+}
+
+int manager_drain(Manager *m, const char *device, const char *reason, bool fault, char **ret_msg)
+{
+        DeviceState *s;
+
+        *ret_msg = NULL;
+        if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
+                if (asprintf(ret_msg, "no device '%.64s'", device) < 0)
+                        *ret_msg = NULL;
+                return JOB_NO_DEVICE;
+        }
+        s = find_state(m, device, true);
+        if (!s)
+                return -ENOMEM;
+        if (!fault && s->state != DEV_ONLINE) {
+                if (asprintf(ret_msg, "device '%s' is %s", device, dev_state_to_string(s->state)) < 0)
+                        *ret_msg = NULL;
+                return JOB_NOT_ONLINE;
+        }
+        s->fault = fault;
+        s->evacuation_pending = true;
+        set_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason);
+        /* Fence now; the evacuation runs right after this call returns. */
+        (void) manager_cycle(m);
+        manager_schedule_cycle(m);
+        return JOB_OK;
+}
+
+int manager_resume(Manager *m, const char *device, char **ret_msg)
+{
+        DeviceState *s = find_state(m, device, false);
+
+        *ret_msg = NULL;
+        if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
+                if (asprintf(ret_msg, "no device '%.64s'", device) < 0)
+                        *ret_msg = NULL;
+                return JOB_NO_DEVICE;
+        }
+        if (!s || s->state == DEV_ONLINE)
+                return JOB_OK;
+        if (s->state == DEV_DRAINING && s->evacuation_pending) {
+                if (asprintf(ret_msg, "device '%s' is still being drained", device) < 0)
+                        *ret_msg = NULL;
+                return JOB_NOT_ONLINE;
+        }
+        s->evacuation_pending = false;
+        s->watching = false;
+        set_state(m, s, DEV_ONLINE, "resumed");
+        (void) manager_cycle(m); /* onlines the blocks (movable) and reopens the jobs */
+        return JOB_OK;
+}
+
+/* Every process of the system with pages on the device's nodes: move them to system nodes. */
+static uint64_t evacuate_processes(Manager *m, const cdm_device *d)
+{
+        cdm_migrate_params params = { .max_stall_usec = m->config->max_stall_usec };
+        cdm_migrate_stats stats = { 0 };
+        struct dirent *de;
+        DIR *dir;
+        int fd;
+
+        if (!cdm_ctx_is_live(m->ctx) || m->ctx->proc_fd < 0)
+                return 0;
+        fd = openat(m->ctx->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || !(dir = fdopendir(fd))) {
+                if (fd >= 0)
+                        (void) close(fd);
+                return 0;
+        }
+        while ((de = readdir(dir))) {
+                int pid = atoi(de->d_name);
+
+                if (pid <= 0 || pid == getpid())
+                        continue;
+                (void) cdm_migrate_process(m->ctx, &cdm_sys_ops_numa, pid, &d->nodes,
+                                &m->layout->system_nodes, &params, &stats);
+        }
+        (void) closedir(dir);
+        return stats.bytes_moved;
+}
+
+/* Name the processes that still map pages on the device. */
+static char *holders(Manager *m, const cdm_device *d)
+{
+        strbuf b = STRBUF_NULL;
+        struct dirent *de;
+        DIR *dir;
+        int fd = openat(m->ctx->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0 || !(dir = fdopendir(fd))) {
+                if (fd >= 0)
+                        (void) close(fd);
+                return NULL;
+        }
+        while ((de = readdir(dir))) {
+                _cleanup_free_ char *maps = NULL, *nmaps = NULL, *comm = NULL;
+                char p1[300], p2[300], p3[300];
+                cdm_vma_list *v = NULL;
+                const char *what;
+                size_t l1, l2;
+                uint64_t bytes;
+
+                if (atoi(de->d_name) <= 0)
+                        continue;
+                (void) snprintf(p1, sizeof(p1), "%s/maps", de->d_name);
+                (void) snprintf(p2, sizeof(p2), "%s/numa_maps", de->d_name);
+                (void) snprintf(p3, sizeof(p3), "%s/comm", de->d_name);
+                if (read_file_at(m->ctx->proc_fd, p1, 64u << 20, &maps, &l1) < 0 ||
+                                read_file_at(m->ctx->proc_fd, p2, 64u << 20, &nmaps, &l2) < 0 ||
+                                cdm_parse_proc_maps(maps, l1, nmaps, l2, &d->nodes, &v, &what) < 0)
+                        continue;
+                bytes = cdm_vma_list_bytes_on(v, &d->nodes);
+                cdm_vma_list_free(v);
+                if (bytes == 0)
+                        continue;
+                if (read_file_at(m->ctx->proc_fd, p3, 4096, &comm, NULL) >= 0)
+                        comm[strcspn(comm, "\n")] = 0;
+                strbuf_printf(&b, "%spid %s (%s) holds %llu bytes", b.len ? ", " : "", de->d_name,
+                                comm ?: "?", (unsigned long long) bytes);
+        }
+        (void) closedir(dir);
+        return strbuf_steal(&b);
+}
+
+static void reclaim_page_cache(Manager *m, const cdm_device *d)
+{
+        for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
+                const cdm_node *n = cdm_topology_find_node(m->topo, (unsigned) id);
+                char path[64], value[32];
+                int r;
+
+                if (!n || n->mem.file_pages == 0)
+                        continue;
+                (void) snprintf(path, sizeof(path), "devices/system/node/node%d/reclaim", id);
+                (void) snprintf(value, sizeof(value), "%llu", (unsigned long long) n->mem.file_pages);
+                r = write_file_at(m->ctx->sys_fd, path, value);
+                if (r == -ENOENT)
+                        log_info("Node %d holds %llu bytes of page cache; this kernel has no per-node reclaim (6.17+), offlining moves it.",
+                                        id, (unsigned long long) n->mem.file_pages);
+                else if (r < 0)
+                        log_debug("Reclaim on node %d: %s", id, strerror(-r));
+        }
+}
+
+/* Offline every online block of the device. Return: number of blocks still online. */
+static unsigned offline_blocks(Manager *m, const cdm_device *d)
+{
+        unsigned left = 0;
+
+        for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
+                const cdm_node *n = cdm_topology_find_node(m->topo, (unsigned) id);
+
+                for (size_t i = 0; n && i < n->n_blocks; i++) {
+                        char object[96];
+                        int r = 0;
+
+                        if (n->blocks[i].state == CDM_BLOCK_OFFLINE)
+                                continue;
+                        (void) snprintf(object, sizeof(object), "sys/devices/system/memory/memory%u/state",
+                                        n->blocks[i].id);
+                        for (unsigned t = 0; t < OFFLINE_TRIES; t++) {
+                                r = cdm_apply_write(m->ctx, object, "offline");
+                                if (r != -EBUSY && r != -EAGAIN)
+                                        break;
+                        }
+                        if (r < 0) {
+                                log_warning_errno(r, "Failed to offline memory%u of %s: %m", n->blocks[i].id, d->name);
+                                left++;
+                        }
+                }
+        }
+        return left;
+}
+
+static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
+{
+        _cleanup_free_ char *who = NULL;
+        uint64_t moved;
+        unsigned left;
+
+        s->evacuation_pending = false;
+        (void) manager_reread_topology(m);
+        d = cdm_layout_find_device(m->layout, s->name);
+        if (!d)
+                return;
+        moved = evacuate_processes(m, d);
+        log_info("Device %s: %llu bytes of mapped memory moved to system nodes.", d->name,
+                        (unsigned long long) moved);
+        reclaim_page_cache(m, d);
+        left = offline_blocks(m, d);
+        if (left == 0) {
+                set_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
+                                s->fault ? "evacuated after a fault" : "evacuated, memory offline");
+                return;
+        }
+        who = holders(m, d);
+        {
+                _cleanup_free_ char *reason = NULL;
+
+                if (asprintf(&reason, "%u memory blocks cannot go offline%s%s", left, who && *who ? "; " : "",
+                                    who ?: "") < 0)
+                        reason = NULL;
+                log_error("Device %s: %s.", d->name, reason ?: "blocks cannot go offline");
+                s->reason = (free(s->reason), reason ? strdup(reason) : NULL);
+                bus_emit_device_state(m, s->name, dev_state_to_string(s->state), reason ?: "");
+        }
+}
+
+void manager_watch_devices(Manager *m)
+{
+        for (size_t i = 0; m->layout && m->topo && i < m->layout->n_devices; i++) {
+                /* The evacuation re-reads the topology: look the device up again after it. */
+                const cdm_device *d = &m->layout->devices[i];
+                DeviceState *s = find_state(m, d->name, true);
+                uint64_t failures = 0;
+                unsigned online = 0;
+
+                if (!s)
+                        return;
+                for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
+                        const cdm_node *n = cdm_topology_find_node(m->topo, (unsigned) id);
+                        if (n) {
+                                failures += n->memory_failures;
+                                online += cdm_node_blocks_online(n);
+                        }
+                }
+                if (s->state == DEV_ONLINE && !m->dry_run && s->watching) {
+                        _cleanup_free_ char *msg = NULL, *why = NULL;
+
+                        if (failures > s->memory_failures_seen) {
+                                if (asprintf(&why, "memory_failure counter rose to %llu", (unsigned long long) failures) >= 0)
+                                        (void) manager_drain(m, d->name, why, true, &msg);
+                        } else if (online < s->blocks_online_seen) {
+                                if (asprintf(&why, "%u memory blocks went offline underneath cdmd",
+                                                    s->blocks_online_seen - online) >= 0)
+                                        (void) manager_drain(m, d->name, why, true, &msg);
+                        }
+                }
+                s->memory_failures_seen = failures;
+                if (s->state == DEV_ONLINE)
+                        s->blocks_online_seen = s->watching ? MAX(online, s->blocks_online_seen) : online;
+                s->watching = s->state == DEV_ONLINE;
+                if (s->evacuation_pending && !m->dry_run) {
+                        _cleanup_free_ char *name = strdup(d->name);
+
+                        evacuate(m, s, d);
+                        if (!name || !m->layout || !cdm_layout_find_device(m->layout, name))
+                                return;
+                }
+        }
+}
