@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "manager-bus.h"
+#include "migration-bus.h"
 #include "objects-bus.h"
 
 /* Split a D-Bus signature into single complete types. Return: length of the first type. */
@@ -90,6 +91,7 @@ int bus_introspect(void)
         print_interface(CDM_BUS_MANAGER, manager_vtable);
         print_interface(CDM_BUS_DEVICE, device_vtable);
         print_interface(CDM_BUS_JOB, job_vtable);
+        print_interface(CDM_BUS_MIGRATION, migration_vtable);
         printf("</node>\n");
         return 0;
 }

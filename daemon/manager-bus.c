@@ -5,6 +5,7 @@
  * SD_BUS_VTABLE_UNPRIVILEGED; every other call is checked against the sender's credentials.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@
 #include "manager-bus.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
+#include "manager-migrate.h"
+#include "migration-bus.h"
 #include "objects-bus.h"
 
 #define CHECK_ADMIN(m, msg, error)                                                                 \
@@ -263,6 +266,43 @@ static int method_resume(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_migrate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+        const char *id, *target;
+        char path[64];
+        unsigned mid = 0;
+        uint64_t bytes;
+        int r;
+
+        r = sd_bus_message_read(msg, "sst", &id, &target, &bytes);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        r = manager_migrate(m, id, target, bytes, &mid, &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", mid);
+        return sd_bus_reply_method_return(msg, "o", path);
+}
+
+static int method_cancel_migration(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *path;
+        unsigned id;
+        int r;
+
+        r = sd_bus_message_read(msg, "o", &path);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        if (sscanf(path, CDM_BUS_MIGRATION_PREFIX "/%u", &id) != 1 || manager_cancel_migration(m, id) < 0)
+                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchMigration"), "no migration '%.128s'", path);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 static int property_version(sd_bus *bus, const char *path, const char *interface,
                 const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -323,6 +363,10 @@ const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Plan", "", "", "a(ssss)", SD_BUS_PARAM(settings), method_plan,
                         SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Migrate", "sst", SD_BUS_PARAM(id) SD_BUS_PARAM(target) SD_BUS_PARAM(bytes),
+                        "o", SD_BUS_PARAM(migration), method_migrate, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("CancelMigration", "o", SD_BUS_PARAM(migration), "", "",
+                        method_cancel_migration, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Drain", "ss", SD_BUS_PARAM(device) SD_BUS_PARAM(reason), "", "",
                         method_drain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ReportFault", "ss", SD_BUS_PARAM(device) SD_BUS_PARAM(reason), "", "",
@@ -355,6 +399,8 @@ int manager_bus_start(Manager *m)
         r = sd_bus_add_object_vtable(m->bus, NULL, CDM_BUS_PATH, CDM_BUS_MANAGER, manager_vtable, m);
         if (r >= 0)
                 r = bus_add_object_vtables(m);
+        if (r >= 0)
+                r = bus_add_migration_vtable(m);
         if (r >= 0)
                 r = sd_bus_add_object_manager(m->bus, NULL, CDM_BUS_PATH);
         if (r < 0)

@@ -25,4 +25,10 @@ void bus_emit_quota_exceeded(Manager *m, const struct cdm_job *j);
 void bus_emit_spill(Manager *m, const char *signal, const char *owner, const char *device,
                 uint64_t bytes);
 void bus_emit_audit_done(Manager *m);
+struct Migration;
+void bus_emit_migration(Manager *m, const struct Migration *g, bool finished);
+void bus_emit_migration_added(Manager *m, const struct Migration *g);
+void bus_emit_migration_removed(Manager *m, const struct Migration *g);
+#define CDM_BUS_MIGRATION "org.cdmd.cdmd1.Migration"
+#define CDM_BUS_MIGRATION_PREFIX "/org/cdmd/cdmd1/migration"
 void bus_emit_device_state(Manager *m, const char *device, const char *state, const char *reason);

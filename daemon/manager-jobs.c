@@ -161,6 +161,24 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         return JOB_OK;
 }
 
+uint64_t manager_cgroup_bytes_on(Manager *m, const char *cgroup, const cdm_nodemask *nodes)
+{
+        _cleanup_free_ char *buf = NULL;
+        cdm_numa_usage u = { 0 };
+        const char *what;
+        size_t len;
+
+        if (cdm_cgroup_read(m->ctx, cgroup, "memory.numa_stat", &buf, &len) < 0 ||
+                        cdm_parse_numa_stat(buf, len, nodes, &u, &what) < 0)
+                return 0;
+        return u.anon + u.file;
+}
+
+/*
+ * Move up to @budget bytes of a job's pages. What moved is measured on the cgroup's
+ * memory.numa_stat, not from move_pages' per-page statuses: moving one 4 KiB page of a
+ * transparent huge page moves all 2 MiB of it.
+ */
 static void move_job_pages(Manager *m, cdm_job *j, const cdm_nodemask *from, const cdm_nodemask *to,
                 uint64_t budget, uint64_t *moved)
 {
@@ -172,20 +190,25 @@ static void move_job_pages(Manager *m, cdm_job *j, const cdm_nodemask *from, con
         size_t n = 0;
 
         /* Below --root the processes are not this system's: never move their pages. */
+        uint64_t base, done = 0;
+
         if (!cdm_ctx_is_live(m->ctx) || cdm_cgroup_pids_recursive(m->ctx, j->cgroup, &pids, &n) < 0)
                 return;
-        for (size_t i = 0; i < n && stats.bytes_moved < budget; i++) {
+        base = manager_cgroup_bytes_on(m, j->cgroup, to);
+        for (size_t i = 0; i < n && done < budget; i++) {
                 _cleanup_(cdm_migrate_job_freep) cdm_migrate_job *mj = NULL;
-                uint64_t wait;
+                uint64_t wait, now;
                 int r;
 
                 if (cdm_migrate_job_new(m->ctx, &cdm_sys_ops_numa, pids[i], from, to, &params, &mj) < 0)
                         continue;
-                do
+                do {
                         r = cdm_migrate_job_step(mj, &stats, &wait);
-                while (r == CDM_MIGRATE_AGAIN && stats.bytes_moved < budget);
+                        now = manager_cgroup_bytes_on(m, j->cgroup, to);
+                        done = now > base ? now - base : 0;
+                } while (r == CDM_MIGRATE_AGAIN && done < budget);
         }
-        *moved += stats.bytes_moved;
+        *moved += done;
 }
 
 int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg)

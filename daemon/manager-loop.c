@@ -21,6 +21,7 @@
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-loop.h"
+#include "manager-migrate.h"
 
 #define INOTIFY_WATCHES_MAX 4096
 
@@ -198,6 +199,7 @@ int manager_run(Manager *m)
         log_info("cdmd " CDM_VERSION " running, audit every %gs.", interval);
         ev_run(m->loop, 0);
 
+        manager_migrations_free(m); /* their timers live on this loop */
         manager_bus_stop(m);
         if (w.inotify_fd >= 0)
                 (void) close(w.inotify_fd);

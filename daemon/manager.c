@@ -18,6 +18,7 @@
 #include "log.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
+#include "manager-migrate.h"
 #include "manager.h"
 
 _printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
@@ -83,6 +84,7 @@ Manager *manager_free(Manager *m)
         cdm_state_done(&m->state);
         cdm_jobs_done(&m->jobs);
         manager_device_states_free(m);
+        manager_migrations_free(m);
         free(m->grants);
         cdm_ctx_unref(m->ctx);
         cdm_config_free(m->config);

@@ -43,6 +43,9 @@ typedef struct Manager {
         size_t last_alarms;
 
         bool isolated; /* last cycle: no spill, no alarm, every setting as planned */
+        struct Migration **migrations; /* Migrate requests, running and recently finished */
+        size_t n_migrations;
+        unsigned last_migration_id;
         struct DeviceState *device_states; /* devices that are or were not online */
         size_t n_device_states;
         uint64_t last_audit_usec;

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.cdmd.cdmd1.Migration objects below /org/cdmd/cdmd1/migration/<n>. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-util.h"
+#include "manager-bus.h"
+#include "manager-migrate.h"
+#include "migration-bus.h"
+
+static Migration *migration_of(Manager *m, const char *path)
+{
+        unsigned id;
+        char tail;
+
+        if (sscanf(path, CDM_BUS_MIGRATION_PREFIX "/%u%c", &id, &tail) != 1)
+                return NULL;
+        return manager_find_migration(m, id);
+}
+
+static int find_migration(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                void **ret, sd_bus_error *error)
+{
+        if (!migration_of(userdata, path))
+                return 0;
+        *ret = userdata;
+        return 1;
+}
+
+static int enumerate_migrations(sd_bus *bus, const char *prefix, void *userdata, char ***nodes,
+                sd_bus_error *error)
+{
+        Manager *m = userdata;
+        char **v = calloc(m->n_migrations + 1, sizeof(char *));
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_migrations; i++)
+                if (asprintf(&v[i], CDM_BUS_MIGRATION_PREFIX "/%u", migration_id(m->migrations[i])) < 0) {
+                        for (size_t k = 0; k < i; k++)
+                                free(v[k]);
+                        free(v);
+                        return -ENOMEM;
+                }
+        *nodes = v;
+        return 1;
+}
+
+static int migration_property(sd_bus *bus, const char *path, const char *interface, const char *property,
+                sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        const Migration *g = migration_of(userdata, path);
+
+        if (!g)
+                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchMigration"), "migration is gone");
+        if (streq(property, "Job"))
+                return sd_bus_message_append(reply, "s", migration_job(g));
+        if (streq(property, "Target"))
+                return sd_bus_message_append(reply, "s", migration_target(g));
+        if (streq(property, "TotalBytes"))
+                return sd_bus_message_append(reply, "t", migration_total(g));
+        if (streq(property, "MovedBytes"))
+                return sd_bus_message_append(reply, "t", migration_moved(g));
+        if (streq(property, "FailedBytes"))
+                return sd_bus_message_append(reply, "t", migration_failed(g));
+        if (streq(property, "State"))
+                return sd_bus_message_append(reply, "s", migration_state_to_string(migration_state(g)));
+        if (streq(property, "StartedUSec"))
+                return sd_bus_message_append(reply, "t", migration_started_usec(g));
+        if (streq(property, "FinishedUSec"))
+                return sd_bus_message_append(reply, "t", migration_finished_usec(g));
+        return -EINVAL;
+}
+
+#define MP(name, sig) SD_BUS_PROPERTY(name, sig, migration_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+
+const sd_bus_vtable migration_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        MP("Job", "s"), MP("Target", "s"), MP("TotalBytes", "t"), MP("MovedBytes", "t"),
+        MP("FailedBytes", "t"), MP("State", "s"), MP("StartedUSec", "t"), MP("FinishedUSec", "t"),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_add_migration_vtable(Manager *m)
+{
+        int r = sd_bus_add_fallback_vtable(m->bus, NULL, CDM_BUS_MIGRATION_PREFIX, CDM_BUS_MIGRATION,
+                        migration_vtable, find_migration, m);
+
+        return r < 0 ? r : sd_bus_add_node_enumerator(m->bus, NULL, CDM_BUS_MIGRATION_PREFIX, enumerate_migrations, m);
+}
+
+void bus_emit_migration(Manager *m, const Migration *g, bool finished)
+{
+        char path[64];
+
+        if (!m->bus)
+                return;
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", migration_id(g));
+        (void) sd_bus_emit_properties_changed(m->bus, path, CDM_BUS_MIGRATION, "MovedBytes", "FailedBytes",
+                        "State", "FinishedUSec", NULL);
+        if (finished)
+                (void) sd_bus_emit_signal(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, "MigrationFinished", "ostts",
+                                path, migration_job(g), migration_moved(g), migration_failed(g),
+                                migration_state_to_string(migration_state(g)));
+}
+
+void bus_emit_migration_added(Manager *m, const Migration *g)
+{
+        char path[64];
+
+        if (!m->bus)
+                return;
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", migration_id(g));
+        (void) sd_bus_emit_object_added(m->bus, path);
+}
+
+void bus_emit_migration_removed(Manager *m, const Migration *g)
+{
+        char path[64];
+
+        if (!m->bus)
+                return;
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", migration_id(g));
+        (void) sd_bus_emit_object_removed(m->bus, path);
+}

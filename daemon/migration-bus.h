@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+extern const sd_bus_vtable migration_vtable[];
+int bus_add_migration_vtable(Manager *m);
