@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench-bus: cost of cdmd's D-Bus API against the bus's own round trip, on the bus named by
+ * DBUS_SYSTEM_BUS_ADDRESS (run-bench-bus.sh starts a private one).
+ *
+ *   bench-bus CDMD-PID [CGROUP]
+ *
+ * 1. N=2000 calls each of org.freedesktop.DBus.GetId (the reference: one round trip through
+ *    the bus), ListDevices, and Properties.Get of Job.QuotaBytes (after one Grant on CGROUP,
+ *    default /system.slice/slurmstepd.scope/job_42): median and p99 in microseconds, and the
+ *    ratios to GetId.
+ * 2. 10,000 Grant/Revoke cycles on CGROUP: calls per second, and cdmd's VmRSS before and after
+ *    (from /proc/CDMD-PID/status).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+
+#define N_CALLS 2000
+#define N_CYCLES 10000
+
+#define BUS "org.cdmd.cdmd1"
+#define OBJ "/org/cdmd/cdmd1"
+#define MGR "org.cdmd.cdmd1.Manager"
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+typedef struct stats {
+        double median_us, p99_us;
+} stats;
+
+typedef int (*call_fn)(sd_bus *bus, sd_bus_error *error, void *userdata);
+
+static int call_getid(sd_bus *bus, sd_bus_error *error, void *userdata)
+{
+        sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus", "GetId", error, &reply, NULL);
+
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static int call_list_devices(sd_bus *bus, sd_bus_error *error, void *userdata)
+{
+        sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, BUS, OBJ, MGR, "ListDevices", error, &reply, NULL);
+
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static int call_get_quota(sd_bus *bus, sd_bus_error *error, void *userdata)
+{
+        uint64_t quota;
+
+        return sd_bus_get_property_trivial(bus, BUS, userdata, "org.cdmd.cdmd1.Job", "QuotaBytes",
+                                           error, 't', &quota);
+}
+
+static int measure(sd_bus *bus, const char *what, call_fn fn, void *userdata, stats *ret)
+{
+        static uint64_t t[N_CALLS];
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        for (int i = 0; i < N_CALLS; i++) {
+                uint64_t t0 = now_ns();
+
+                r = fn(bus, &error, userdata);
+                if (r < 0) {
+                        fprintf(stderr, "bench-bus: %s failed: %s\n", what, error.message ?: strerror(-r));
+                        sd_bus_error_free(&error);
+                        return r;
+                }
+                t[i] = now_ns() - t0;
+        }
+        qsort(t, N_CALLS, sizeof(t[0]), cmp_u64);
+        ret->median_us = (double) t[N_CALLS / 2] / 1e3;
+        ret->p99_us = (double) t[N_CALLS * 99 / 100] / 1e3;
+        printf("%-34s median %8.1f us   p99 %8.1f us\n", what, ret->median_us, ret->p99_us);
+        return 0;
+}
+
+static long vm_rss_kb(const char *pid)
+{
+        char path[64], line[256];
+        long kb = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%s/status", pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+                        break;
+        fclose(f);
+        return kb;
+}
+
+static int job_grant(sd_bus *bus, const char *id, const char *cgroup, sd_bus_error *error, char **ret_path)
+{
+        sd_bus_message *reply = NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS, OBJ, MGR, "Grant", error, &reply, "sssts", id, cgroup, "cdm1",
+                               (uint64_t) 1048576, "manual");
+        if (r >= 0 && ret_path) {
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r >= 0)
+                        *ret_path = strdup(path);
+        }
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static int job_revoke(sd_bus *bus, const char *id, sd_bus_error *error)
+{
+        sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, BUS, OBJ, MGR, "Revoke", error, &reply, "s", id);
+
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+/* Grant only succeeds once the previous job on the cgroup is gone: retry a little. */
+static int grant_retry(sd_bus *bus, const char *id, const char *cgroup, sd_bus_error *error)
+{
+        int r;
+
+        for (int tries = 0;; tries++) {
+                sd_bus_error_free(error);
+                r = job_grant(bus, id, cgroup, error, NULL);
+                if (r >= 0 || tries >= 1000 || !sd_bus_error_has_name(error, "org.cdmd.cdmd1.Error.JobExists"))
+                        return r;
+                struct timespec ts = { 0, 1000000 };
+                nanosleep(&ts, NULL);
+        }
+}
+
+int main(int argc, char *argv[])
+{
+        const char *cgroup = argc > 2 ? argv[2] : "/system.slice/slurmstepd.scope/job_42";
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        stats ref, list, get;
+        sd_bus *bus = NULL;
+        char *job = NULL;
+        long rss0, rss1;
+        uint64_t t0;
+        double dt;
+        int r;
+
+        if (argc < 2) {
+                fprintf(stderr, "usage: bench-bus CDMD-PID [CGROUP]\n");
+                return 2;
+        }
+        r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                fprintf(stderr, "bench-bus: cannot connect to the system bus: %s\n", strerror(-r));
+                return 1;
+        }
+        r = job_grant(bus, "bench-get", cgroup, &error, &job);
+        if (r < 0 || !job) {
+                fprintf(stderr, "bench-bus: Grant failed: %s\n", error.message ?: strerror(-r));
+                return 1;
+        }
+        printf("%d calls each, one connection, one call at a time\n", N_CALLS);
+        if (measure(bus, "org.freedesktop.DBus.GetId (ref)", call_getid, NULL, &ref) < 0 ||
+            measure(bus, "Manager.ListDevices", call_list_devices, NULL, &list) < 0 ||
+            measure(bus, "Properties.Get Job.QuotaBytes", call_get_quota, job, &get) < 0)
+                return 1;
+        printf("ratio to GetId (median / p99): ListDevices %.2f / %.2f, Get QuotaBytes %.2f / %.2f\n",
+               list.median_us / ref.median_us, list.p99_us / ref.p99_us, get.median_us / ref.median_us,
+               get.p99_us / ref.p99_us);
+        r = job_revoke(bus, "bench-get", &error);
+        if (r < 0) {
+                fprintf(stderr, "bench-bus: Revoke failed: %s\n", error.message ?: strerror(-r));
+                return 1;
+        }
+        free(job);
+
+        rss0 = vm_rss_kb(argv[1]);
+        t0 = now_ns();
+        for (int i = 0; i < N_CYCLES; i++) {
+                char id[32];
+
+                snprintf(id, sizeof(id), "bench-%d", i);
+                r = grant_retry(bus, id, cgroup, &error);
+                if (r >= 0)
+                        r = job_revoke(bus, id, &error);
+                if (r < 0) {
+                        fprintf(stderr, "bench-bus: cycle %d failed: %s: %s\n", i, error.name ?: "",
+                                error.message ?: strerror(-r));
+                        return 1;
+                }
+        }
+        dt = (double) (now_ns() - t0) / 1e9;
+        rss1 = vm_rss_kb(argv[1]);
+        printf("%d Grant/Revoke cycles in %.2f s: %.0f calls/s (%.0f cycles/s)\n", N_CYCLES, dt,
+               2.0 * N_CYCLES / dt, N_CYCLES / dt);
+        printf("cdmd VmRSS: %ld kB before, %ld kB after (%+ld kB)\n", rss0, rss1, rss1 - rss0);
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
