@@ -15,6 +15,7 @@
 #include "cgroup-parse.h"
 #include "ctx.h"
 #include "util/fileio.h"
+#include "util/strv.h"
 
 #define PIDS_MAX (1u << 20)
 #define PF_KTHREAD 0x00200000u
@@ -33,27 +34,6 @@ void cdm_audit_done(cdm_audit *a)
         *a = CDM_AUDIT_NULL;
 }
 
-_printf_(2, 3) static int add_alarm(cdm_audit *a, const char *fmt, ...)
-{
-        char **na, *msg;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        na = realloc(a->alarms, (a->n_alarms + 1) * sizeof(char *));
-        if (!na) {
-                free(msg);
-                return -ENOMEM;
-        }
-        a->alarms = na;
-        a->alarms[a->n_alarms++] = msg;
-        return 0;
-}
-
 int cdm_audit_alarms(const cdm_topology *t, const cdm_layout *l, cdm_audit *a)
 {
         for (int id = -1; (id = cdm_nodemask_next(&l->device_nodes, id)) >= 0;) {
@@ -65,9 +45,9 @@ int cdm_audit_alarms(const cdm_topology *t, const cdm_layout *l, cdm_audit *a)
                         continue;
                 kernel = n->mem.slab + n->mem.kernel_stack + n->mem.page_tables;
                 if (n->has_normal_memory)
-                        r = add_alarm(a, "device node %d has normal (kernel) memory: kernel allocations can land on it", id);
+                        r = strv_append_printf(&a->alarms, &a->n_alarms, "device node %d has normal (kernel) memory: kernel allocations can land on it", id);
                 if (r >= 0 && kernel > 0)
-                        r = add_alarm(a, "device node %d holds %llu bytes of kernel memory (Slab %llu, KernelStack %llu, PageTables %llu)",
+                        r = strv_append_printf(&a->alarms, &a->n_alarms, "device node %d holds %llu bytes of kernel memory (Slab %llu, KernelStack %llu, PageTables %llu)",
                                         id, (unsigned long long) kernel, (unsigned long long) n->mem.slab,
                                         (unsigned long long) n->mem.kernel_stack,
                                         (unsigned long long) n->mem.page_tables);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "util/strv.h"
 
 cdm_layout *cdm_layout_free(cdm_layout *l)
 {
@@ -45,28 +46,6 @@ const cdm_device *cdm_layout_device_of_node(const cdm_layout *l, unsigned node)
                 if (cdm_nodemask_test(&l->devices[i].nodes, node))
                         return &l->devices[i];
         return NULL;
-}
-
-_printf_(2, 3) static int warn(cdm_layout *l, const char *fmt, ...)
-{
-        char **nw, *msg;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        nw = realloc(l->warnings, (l->n_warnings + 2) * sizeof(char *));
-        if (!nw) {
-                free(msg);
-                return -ENOMEM;
-        }
-        l->warnings = nw;
-        l->warnings[l->n_warnings++] = msg;
-        l->warnings[l->n_warnings] = NULL;
-        return 0;
 }
 
 static cdm_device *add_device(cdm_layout *l, const char *name)
@@ -175,7 +154,7 @@ int cdm_layout_build(const cdm_topology *t, const cdm_config *c, cdm_layout **re
                 d->reserve_bytes = cd->reserve;
                 for (int id = -1; (id = cdm_nodemask_next(&cd->nodes, id)) >= 0;) {
                         if (!cdm_topology_find_node(t, (unsigned) id)) {
-                                if (warn(l, "device %s: node %d is not online", cd->name, id) < 0)
+                                if (strv_append_printf(&l->warnings, &l->n_warnings, "device %s: node %d is not online", cd->name, id) < 0)
                                         return -ENOMEM;
                                 continue;
                         }
@@ -194,7 +173,7 @@ int cdm_layout_build(const cdm_topology *t, const cdm_config *c, cdm_layout **re
                                                  : cdm_nodemask_test(&c->system_nodes, n->id);
                 if (is_system) {
                         cdm_nodemask_set(&l->system_nodes, n->id);
-                        if (!n->has_memory && warn(l, "system node %u has no memory", n->id) < 0)
+                        if (!n->has_memory && strv_append_printf(&l->warnings, &l->n_warnings, "system node %u has no memory", n->id) < 0)
                                 return -ENOMEM;
                         continue;
                 }
@@ -214,16 +193,16 @@ int cdm_layout_build(const cdm_topology *t, const cdm_config *c, cdm_layout **re
                 }
                 cdm_nodemask_set(&l->ignored_nodes, n->id);
                 if (n->has_cpu && n->has_memory &&
-                                warn(l, "node %u has CPUs and memory but is not in system_nodes; it is ignored",
+                                strv_append_printf(&l->warnings, &l->n_warnings, "node %u has CPUs and memory but is not in system_nodes; it is ignored",
                                                 n->id) < 0)
                         return -ENOMEM;
         }
         if (!c->system_nodes_auto)
                 for (int id = -1; (id = cdm_nodemask_next(&c->system_nodes, id)) >= 0;)
                         if (!cdm_topology_find_node(t, (unsigned) id) &&
-                                        warn(l, "system_nodes: node %d is not online", id) < 0)
+                                        strv_append_printf(&l->warnings, &l->n_warnings, "system_nodes: node %d is not online", id) < 0)
                                 return -ENOMEM;
-        if (cdm_nodemask_count(&l->system_nodes) == 0 && warn(l, "no system node found") < 0)
+        if (cdm_nodemask_count(&l->system_nodes) == 0 && strv_append_printf(&l->warnings, &l->n_warnings, "no system node found") < 0)
                 return -ENOMEM;
 
         for (size_t i = 0; i < l->n_devices; i++)

@@ -64,14 +64,8 @@ kill -TERM $root
 step "A scheduler's prolog grants a job 256 MiB of the device over D-Bus"
 mkdir -p $CG/system.slice/job_7
 printf '[daemon]\nstate_dir = /var/lib/cdmd\n' >/tmp/cdmd.conf
-cdmd -c /tmp/cdmd.conf 2>/tmp/daemon.log &
-daemon=$!
-i=0
-until cdmctl devices >/dev/null 2>&1; do
-	[ $i -lt 300 ] || fail "cdmd did not come up on the bus"
-	sleep 0.1
-	i=$((i + 1))
-done
+start_cdmd /tmp/cdmd.conf
+daemon=$CDMD
 cdmctl grant slurm-7 --cgroup /system.slice/job_7 --device cdm1 --size 256M
 in_cgroup system.slice/job_7 cdm-probe bind 128 1 && echo "the job bound 128 MiB to the device"
 cdmctl status

@@ -12,14 +12,8 @@ setup_cgroups jobs.slice
 echo +memory >$CG/jobs.slice/cgroup.subtree_control
 mkdir -p $CG/jobs.slice/job_1
 printf '[daemon]\naudit_interval = 1s\nstate_dir = /run/cdmd\n[migration]\nbandwidth = %s\n' $CAP >/tmp/cdmd.conf
-cdmd -c /tmp/cdmd.conf 2>/tmp/cdmd.log &
-cdmd=$!
-i=0
-until cdmctl devices >/dev/null 2>&1; do
-	[ $i -lt 300 ] || fail "cdmd did not come up"
-	sleep 0.1
-	i=$((i + 1))
-done
+start_cdmd /tmp/cdmd.conf
+cdmd=$CDMD
 cdmctl grant job_1 --cgroup /jobs.slice/job_1 --device cdm1 --size 512M || fail "grant"
 spawn_in_cgroup jobs.slice/job_1 /tmp/hold.out cdm-probe hold 128 0
 pid=$SPAWNED

@@ -17,16 +17,6 @@ echo +memory >$CG$STEP/cgroup.subtree_control
 mkdir -p $CG$STEP/job_1 $CG$STEP/job_2
 printf '[daemon]\naudit_interval = 1s\nstate_dir = /run/cdmd\n' >/tmp/cdmd.conf
 
-start_cdmd() {
-	cdmd -c /tmp/cdmd.conf 2>>/tmp/cdmd.log &
-	CDMD=$!
-	i=0
-	until cdmctl devices >/dev/null 2>&1; do
-		[ $i -lt 300 ] || { cat /tmp/cdmd.log; fail "cdmd did not come up on the bus"; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
 # wait_pages PID OUT NODE CMP COUNT: poll the probe until its page count on NODE satisfies
 # [ count CMP COUNT ] (placement, not time: bounded by 120 tries of a second); the last
 # report is left in LINE. Not to be called in a subshell (fail must end the case).
@@ -42,7 +32,7 @@ wait_pages() {
 	echo "$LINE"
 }
 
-start_cdmd
+start_cdmd /tmp/cdmd.conf
 cdmctl grant job_1 --cgroup $STEP/job_1 --device cdm1 --size 256M || fail "grant failed"
 cdmctl jobs
 expect_eq "job_1 cpuset.mems.effective" "$(cat $CG$STEP/job_1/cpuset.mems.effective)" 0-1
@@ -82,7 +72,7 @@ expect_match "device-first moved the job's pages" "$line" 'nodes 1=16384 checksu
 echo "--- kill -9 and restart keep the grant"
 kill -KILL $CDMD
 wait $CDMD 2>/dev/null || true
-start_cdmd
+start_cdmd /tmp/cdmd.conf
 expect_match "job after restart" "$(cdmctl jobs)" "job_1 +cdm1"
 expect_eq "job_1 still reaches the device" "$(cat $CG$STEP/job_1/cpuset.mems.effective)" 0-1
 

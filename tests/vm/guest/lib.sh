@@ -125,3 +125,16 @@ spawn_in_cgroup() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$cg" "$@" >"$out" &
 	SPAWNED=$!
 }
+
+# start_cdmd CONF: start the daemon in the background (PID in CDMD, stderr appended to
+# /tmp/cdmd.log) and wait until it answers on the bus.
+start_cdmd() {
+	cdmd -c "$1" 2>>/tmp/cdmd.log &
+	CDMD=$!
+	i=0
+	until cdmctl devices >/dev/null 2>&1; do
+		[ $i -lt 300 ] || { cat /tmp/cdmd.log; fail "cdmd did not come up on the bus"; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
