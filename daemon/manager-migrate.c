@@ -133,6 +133,11 @@ static void on_step(struct ev_loop *loop, ev_timer *t, int revents)
                 finish(g, MIGRATION_CANCELLED);
                 return;
         }
+        /* A device drained or failed under a migration onto it: stop, the evacuation wins. */
+        if (!streq(g->target, "system") && manager_device_state(g->m, g->target) != DEV_ONLINE) {
+                finish(g, MIGRATION_CANCELLED);
+                return;
+        }
         while (!g->engine) {
                 if (g->next_pid >= g->n_pids || g->moved >= g->total) {
                         finish(g, MIGRATION_DONE);
@@ -158,7 +163,7 @@ static void on_step(struct ev_loop *loop, ev_timer *t, int revents)
                 g->engine = cdm_migrate_job_free(g->engine);
                 if (r < 0 && r != -ESRCH && r != -ECANCELED) {
                         log_warning_errno(r, "Migration %u: %s", g->id, cdm_ctx_last_error(g->m->ctx));
-                        if (r == -EACCES || r == -EPERM) {
+                        if (r == -EACCES || r == -EPERM || r == -ENODEV) {
                                 finish(g, MIGRATION_FAILED);
                                 return;
                         }
@@ -214,7 +219,7 @@ int manager_migrate(Manager *m, const char *job, const char *target, uint64_t by
         if (!streq(target, "system") && !streq(target, d->name))
                 return asprintf(ret_msg, "target must be the job's device '%s' or 'system'", d->name) < 0
                                ? -ENOMEM : JOB_INVALID;
-        if (!streq(target, "system") && manager_device_state(m, d->name) != 0)
+        if (!streq(target, "system") && manager_device_state(m, d->name) != DEV_ONLINE)
                 return asprintf(ret_msg, "device '%s' is not online", d->name) < 0 ? -ENOMEM : JOB_NOT_ONLINE;
         if (!m->loop || !cdm_ctx_is_live(m->ctx))
                 return asprintf(ret_msg, "migrations need the running daemon on the live system") < 0
