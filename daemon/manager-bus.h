@@ -25,6 +25,8 @@ void bus_emit_quota_exceeded(Manager *m, const struct cdm_job *j);
 void bus_emit_spill(Manager *m, const char *signal, const char *owner, const char *device,
                 uint64_t bytes);
 void bus_emit_audit_done(Manager *m);
+void bus_emit_manager_changed(Manager *m, const char *property);
+void bus_emit_device_changed(Manager *m, const char *device);
 struct Migration;
 void bus_emit_migration(Manager *m, const struct Migration *g, bool finished);
 void bus_emit_migration_added(Manager *m, const struct Migration *g);

@@ -66,8 +66,15 @@ static DeviceState *find_state(Manager *m, const char *name, bool create)
 DevState manager_device_state(Manager *m, const char *name)
 {
         DeviceState *s = find_state(m, name, false);
+        const cdm_device *d;
 
-        return s ? s->state : DEV_ONLINE;
+        if (s && s->state != DEV_ONLINE)
+                return s->state;
+        /* Memory that nobody onlined (online = manual, or not yet): as good as drained. */
+        d = m->layout ? cdm_layout_find_device(m->layout, name) : NULL;
+        if (d && !d->memory_online)
+                return DEV_DRAINED;
+        return DEV_ONLINE;
 }
 
 void manager_fenced_nodes(Manager *m, cdm_nodemask *ret)
@@ -76,7 +83,10 @@ void manager_fenced_nodes(Manager *m, cdm_nodemask *ret)
         for (size_t i = 0; m->layout && i < m->layout->n_devices; i++) {
                 const cdm_device *d = &m->layout->devices[i];
 
-                if (manager_device_state(m, d->name) == DEV_ONLINE)
+                DeviceState *st = find_state(m, d->name, false);
+
+                /* Only the lifecycle fences: memory nobody onlined yet is onlined by the plan. */
+                if (!st || st->state == DEV_ONLINE)
                         continue;
                 for (size_t w = 0; w < ARRAY_SIZE(ret->bits); w++)
                         ret->bits[w] |= d->nodes.bits[w];

@@ -138,6 +138,8 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         e = cdm_jobs_check_grant(&m->jobs, m->layout, m->config, id, cgroup, device, quota, policy, ret_msg);
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
+        if (manager_device_state(m, device) != DEV_ONLINE)
+                return job_error(JOB_NOT_ONLINE, ret_msg, "device '%s' is being drained, drained or failed", device);
         if (!cgroup_exists(m, cgroup))
                 return job_error(JOB_NO_CGROUP, ret_msg, "no cgroup '%s'", cgroup);
         (void) cdm_policy_from_string(policy, &p);
@@ -156,7 +158,7 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
                         (unsigned long long) quota, device, policy);
         (void) manager_rebuild_grants(m);
-        (void) manager_cycle(m);
+        (void) manager_apply_job(m, cgroup);
         bus_emit_job_added(m, id);
         return JOB_OK;
 }
@@ -275,6 +277,7 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
         (void) manager_save_jobs(m);
         log_info("Quota of job %s set to %llu bytes.", id, (unsigned long long) quota);
         bus_emit_job_changed(m, j);
+        bus_emit_device_changed(m, j->device);
         (void) manager_cycle(m); /* the audit moves any excess back at once */
         return JOB_OK;
 }

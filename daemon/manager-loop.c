@@ -32,6 +32,7 @@ typedef struct Watchers {
         ev_io inotify;
         int inotify_fd;
         int *wds;
+        char **paths; /* the cgroup each watch is on */
         size_t n_wds;
 } Watchers;
 
@@ -40,45 +41,70 @@ static Watchers *W(Manager *m)
         return m->watchers;
 }
 
+/* The directories whose new children must be restricted at once: the root and every
+ * ancestor of a granted job. */
+static bool want_watch(Manager *m, const char *path)
+{
+        if (streq(path, "/"))
+                return true;
+        for (size_t i = 0; i < m->n_grants; i++)
+                if (cdm_cgroup_path_is_below(m->grants[i].cgroup, path, false))
+                        return true;
+        return false;
+}
+
+static void add_watch(Manager *m, const char *path)
+{
+        Watchers *w = W(m);
+        _cleanup_free_ char *full = NULL;
+        int wd;
+
+        for (size_t i = 0; i < w->n_wds; i++)
+                if (streq(w->paths[i], path))
+                        return;
+        if (w->n_wds >= INOTIFY_WATCHES_MAX ||
+                        asprintf(&full, "/proc/self/fd/%d%s", m->ctx->cgroup_fd, streq(path, "/") ? "" : path) < 0)
+                return;
+        wd = inotify_add_watch(w->inotify_fd, full, IN_CREATE | IN_ONLYDIR);
+        if (wd < 0) {
+                log_debug("Cannot watch %s for new cgroups: %m", path);
+                return;
+        }
+        w->paths[w->n_wds] = strdup(path);
+        if (!w->paths[w->n_wds]) {
+                (void) inotify_rm_watch(w->inotify_fd, wd);
+                return;
+        }
+        w->wds[w->n_wds++] = wd;
+}
+
+/*
+ * Keep inotify watches on exactly the directories that need them. Only changes touch the
+ * kernel: removing a watch queues an IN_IGNORED event, and re-adding every watch each cycle
+ * would wake the loop for another cycle, forever.
+ */
 static void watch_cgroups(Manager *m)
 {
         Watchers *w = W(m);
 
         if (w->inotify_fd < 0 || m->ctx->cgroup_fd < 0)
                 return;
-        /* Re-arm from scratch each cycle: the set of ancestors changes with the grants. */
-        for (size_t i = 0; i < w->n_wds; i++)
-                (void) inotify_rm_watch(w->inotify_fd, w->wds[i]);
-        w->n_wds = 0;
-        for (size_t i = 0; i <= m->n_grants && w->n_wds < INOTIFY_WATCHES_MAX; i++) {
-                _cleanup_free_ char *path = strdup(i == 0 ? "/" : m->grants[i - 1].cgroup);
+        for (size_t i = w->n_wds; i-- > 0;)
+                if (!want_watch(m, w->paths[i])) {
+                        (void) inotify_rm_watch(w->inotify_fd, w->wds[i]);
+                        free(w->paths[i]);
+                        w->wds[i] = w->wds[w->n_wds - 1];
+                        w->paths[i] = w->paths[w->n_wds - 1];
+                        w->n_wds--;
+                }
+        add_watch(m, "/");
+        for (size_t i = 0; i < m->n_grants; i++) {
+                _cleanup_free_ char *path = strdup(m->grants[i].cgroup);
                 char *slash;
 
-                if (!path)
-                        return;
-                /* The root for i == 0; for a job, each of its ancestors. */
-                while (i > 0 && (slash = strrchr(path, '/')) && slash != path) {
-                        _cleanup_free_ char *full = NULL;
-                        int wd;
-
+                while (path && (slash = strrchr(path, '/')) && slash != path) {
                         *slash = 0;
-                        if (asprintf(&full, "/proc/self/fd/%d%s", m->ctx->cgroup_fd, path) < 0)
-                                return;
-                        wd = inotify_add_watch(w->inotify_fd, full, IN_CREATE | IN_ONLYDIR);
-                        if (wd >= 0 && w->n_wds < INOTIFY_WATCHES_MAX)
-                                w->wds[w->n_wds++] = wd;
-                }
-                if (i == 0) {
-                        _cleanup_free_ char *full = NULL;
-                        int wd;
-
-                        if (asprintf(&full, "/proc/self/fd/%d", m->ctx->cgroup_fd) < 0)
-                                return;
-                        wd = inotify_add_watch(w->inotify_fd, full, IN_CREATE | IN_ONLYDIR);
-                        if (wd >= 0)
-                                w->wds[w->n_wds++] = wd;
-                        else
-                                log_warning("Cannot watch the cgroup root for new cgroups, relying on the audit: %m");
+                        add_watch(m, path);
                 }
         }
 }
@@ -113,11 +139,20 @@ static void on_inotify(struct ev_loop *loop, ev_io *io, int revents)
 {
         Manager *m = io->data;
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        bool created = false;
+        ssize_t n;
 
-        /* Drain; what was created does not matter, the cycle looks at the tree. */
-        while (read(W(m)->inotify_fd, buf, sizeof(buf)) > 0)
-                ;
-        ev_idle_start(loop, &W(m)->soon);
+        /* Drain; which cgroup was created does not matter, the cycle looks at the tree. Only a
+         * creation starts a cycle (not IN_IGNORED from a removed watch or cgroup). */
+        while ((n = read(W(m)->inotify_fd, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *e = (const struct inotify_event *) p;
+
+                        created |= (e->mask & IN_CREATE) != 0;
+                        p += sizeof(struct inotify_event) + e->len;
+                }
+        if (created)
+                ev_idle_start(loop, &W(m)->soon);
 }
 
 static void on_stop(struct ev_loop *loop, ev_signal *s, int revents)
@@ -144,6 +179,7 @@ int manager_reload(Manager *m, char **ret_errors)
                 m->config = c;
                 (void) manager_set_grants_from_config(m);
                 (void) manager_save_jobs(m);
+                bus_emit_manager_changed(m, "AuditIntervalUSec");
                 ev_timer_set(&W(m)->audit, 0., (double) m->config->audit_interval_usec / 1e6);
                 ev_timer_again(m->loop, &W(m)->audit);
                 log_info("Configuration reloaded.");
@@ -170,7 +206,8 @@ int manager_run(Manager *m)
                 return log_error_errno(-ENOMEM, "Cannot create the event loop.");
         m->watchers = &w;
         w.wds = calloc(INOTIFY_WATCHES_MAX, sizeof(int));
-        if (!w.wds)
+        w.paths = calloc(INOTIFY_WATCHES_MAX, sizeof(char *));
+        if (!w.wds || !w.paths)
                 return log_error_errno(-ENOMEM, "Out of memory.");
         w.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (w.inotify_fd < 0)
@@ -203,6 +240,9 @@ int manager_run(Manager *m)
         manager_bus_stop(m);
         if (w.inotify_fd >= 0)
                 (void) close(w.inotify_fd);
+        for (size_t i = 0; i < w.n_wds; i++)
+                free(w.paths[i]);
+        free(w.paths);
         free(w.wds);
         m->watchers = NULL;
         return 0;

@@ -247,6 +247,47 @@ static void log_results(Manager *m, const int *results)
         }
 }
 
+/*
+ * What a new grant changes: the job's cgroup and its ancestors only (their siblings are
+ * already fenced). Reading just that chain keeps a grant cheap when thousands of jobs exist;
+ * the next full cycle checks everything anyway.
+ */
+int manager_apply_job(Manager *m, const char *cgroup)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
+        _cleanup_free_ int *results = NULL;
+        cdm_knobs knobs = CDM_KNOBS_NULL;
+        cdm_plan plan = CDM_PLAN_NULL;
+        cdm_isolation_input in;
+        cdm_nodemask fenced;
+        size_t failed = 0;
+        int r;
+
+        if (!m->topo || !m->layout)
+                return manager_cycle(m);
+        r = cdm_cgroup_tree_read_path(m->ctx, cgroup, &tree);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the cgroups of %s: %m", cgroup);
+        manager_fenced_nodes(m, &fenced);
+        in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
+                .cgroups = tree, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants,
+                .fenced = &fenced };
+        r = cdm_isolation_plan(&in, &plan);
+        if (r >= 0 && plan.n_items > 0 && !m->dry_run) {
+                results = calloc(plan.n_items, sizeof(int));
+                r = results ? cdm_apply_plan(m->ctx, &plan, &m->state, results, &failed) : -ENOMEM;
+                for (size_t i = 0; results && i < plan.n_items; i++)
+                        if (results[i] >= 0)
+                                log_info("Set %s to '%s' (was '%s'): %s.", plan.items[i].object,
+                                                plan.items[i].desired, plan.items[i].current, plan.items[i].reason);
+                        else if (cdm_apply_classify(results[i]) != CDM_APPLY_GONE)
+                                log_error_errno(results[i], "Failed to set %s to '%s': %m", plan.items[i].object,
+                                                plan.items[i].desired);
+        }
+        cdm_plan_done(&plan);
+        return r < 0 ? log_error_errno(r, "Failed to apply the grant of %s: %m", cgroup) : 0;
+}
+
 int manager_dry_plan(Manager *m, cdm_plan *ret)
 {
         int r = collect_and_plan(m);

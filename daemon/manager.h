@@ -66,6 +66,7 @@ int manager_restore(Manager *m);
 int manager_set_grants_from_config(Manager *m);
 int manager_rebuild_grants(Manager *m);
 int manager_dry_plan(Manager *m, cdm_plan *ret);
+int manager_apply_job(Manager *m, const char *cgroup);
 int manager_reread_topology(Manager *m);
 /* Run a cycle from the loop soon (not inside the caller's stack). */
 void manager_schedule_cycle(Manager *m);

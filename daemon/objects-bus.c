@@ -349,6 +349,21 @@ void bus_emit_device_state(Manager *m, const char *device, const char *state, co
                 (void) sd_bus_emit_properties_changed(m->bus, path, CDM_BUS_DEVICE, "State", NULL);
 }
 
+void bus_emit_manager_changed(Manager *m, const char *property)
+{
+        if (m->bus)
+                (void) sd_bus_emit_properties_changed(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, property, NULL);
+}
+
+void bus_emit_device_changed(Manager *m, const char *device)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!m->bus || !(path = bus_device_path(device)))
+                return;
+        (void) sd_bus_emit_properties_changed(m->bus, path, CDM_BUS_DEVICE, "GrantedBytes", "JobBytes", "Jobs", NULL);
+}
+
 void bus_emit_audit_done(Manager *m)
 {
         if (!m->bus)

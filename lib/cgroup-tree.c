@@ -248,3 +248,30 @@ int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, c
         *ret = TAKE_PTR(t);
         return 0;
 }
+
+int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, cdm_cgroup_tree **ret)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *t = calloc(1, sizeof(*t));
+        _cleanup_free_ char *path = strdup(job);
+        ssize_t parent;
+
+        if (!t || !path)
+                return -ENOMEM;
+        if (ctx->cgroup_fd < 0)
+                return -ENOENT;
+        parent = add_cgroup(ctx, t, "/", -1, false);
+        if (parent < 0)
+                return parent == -ENOMEM ? -ENOMEM : -ENOENT;
+        for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+                if (slash)
+                        *slash = 0;
+                parent = add_cgroup(ctx, t, path, parent, /* keep_missing= */ true);
+                if (parent < 0)
+                        return (int) parent;
+                if (!slash)
+                        break;
+                *slash = '/';
+        }
+        *ret = TAKE_PTR(t);
+        return 0;
+}

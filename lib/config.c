@@ -66,12 +66,12 @@ static int lookup(const char *const *names, size_t n, const char *s)
         return -EINVAL;
 }
 
-/* Names of devices and jobs: 1-64 characters of [A-Za-z0-9_.:-]. */
+/* Names of devices and jobs: 1-64 characters of [A-Za-z0-9_.:-], never "..". */
 bool cdm_name_valid(const char *s)
 {
         size_t n = strlen(s);
 
-        if (n == 0 || n > CDM_NAME_MAX)
+        if (n == 0 || n > CDM_NAME_MAX || strstr(s, ".."))
                 return false;
         return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-") == n;
 }

@@ -56,8 +56,8 @@ uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *
 
 static bool device_online(const cdm_device *d)
 {
-        /* A device whose memory is not onlined yet cannot hold a job's pages. */
-        return d->total_bytes > 0 && d->free_bytes + 1 > 0 && d->total_bytes != 0;
+        /* A device whose memory is not onlined (yet) cannot hold a job's pages. */
+        return d->memory_online;
 }
 
 _printf_(3, 4) static cdm_grant_error fail(char **ret_msg, cdm_grant_error e, const char *fmt, ...)
@@ -114,7 +114,7 @@ cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, con
 
         *ret_msg = NULL;
         if (!cdm_name_valid(id))
-                return fail(ret_msg, CDM_GRANT_INVALID, "job id '%.64s' is not 1-64 characters of [A-Za-z0-9_.:-]", id);
+                return fail(ret_msg, CDM_GRANT_INVALID, "job id '%.64s' is not 1-64 characters of [A-Za-z0-9_.:-] without '..'", id);
         if (!cdm_cgroup_path_valid(cgroup))
                 return fail(ret_msg, CDM_GRANT_INVALID,
                                 "cgroup '%.256s' is not an absolute path below the cgroup root without '.' or '..'", cgroup);

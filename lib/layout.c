@@ -97,6 +97,7 @@ static void fill_device(cdm_device *d, const cdm_topology *t)
                 if (!n)
                         continue;
                 size = cdm_node_size(t, n);
+                d->memory_online |= n->has_memory;
                 d->total_bytes = d->total_bytes > UINT64_MAX - size ? UINT64_MAX : d->total_bytes + size;
                 d->free_bytes += n->mem.free;
                 detect_kind(n, &kind, &source);

@@ -20,6 +20,7 @@ typedef struct cdm_device {
         uint32_t read_bandwidth_mbps; /* 0 when firmware gives none */
         uint32_t read_latency_ns;
         bool configured;
+        bool memory_online; /* some of its memory is online (in has_memory) */
 } cdm_device;
 
 typedef struct cdm_layout {

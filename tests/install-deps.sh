@@ -9,6 +9,7 @@ libnuma-dev libcgroup-dev libsystemd-dev libev-dev libinih-dev libcmocka-dev
 clang llvm libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio gzip xz-utils zstd util-linux
 dbus-daemon dbus-bin numactl
+systemd jq passwd
 "
 
 if [ "$(id -u)" -ne 0 ]; then
