@@ -263,9 +263,15 @@ int manager_apply_job(Manager *m, const char *cgroup)
         size_t failed = 0;
         int r;
 
-        if (!m->topo || !m->layout)
+        const cdm_grant *g = NULL;
+        const cdm_device *d;
+
+        for (size_t i = 0; i < m->n_grants; i++)
+                if (streq(m->grants[i].cgroup, cgroup))
+                        g = &m->grants[i];
+        if (!m->topo || !m->layout || !g || !(d = cdm_layout_find_device(m->layout, g->device)))
                 return manager_cycle(m);
-        r = cdm_cgroup_tree_read_path(m->ctx, cgroup, &tree);
+        r = cdm_cgroup_tree_read_path(m->ctx, cgroup, &d->nodes, &tree);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the cgroups of %s: %m", cgroup);
         manager_fenced_nodes(m, &fenced);

@@ -249,7 +249,21 @@ int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, c
         return 0;
 }
 
-int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, cdm_cgroup_tree **ret)
+static bool holds_nodes(const cdm_cgroup *c, const cdm_nodemask *nodes)
+{
+        cdm_nodemask cur;
+
+        if (!c->cpuset_mems || !*c->cpuset_mems ||
+                        cdm_nodemask_parse(c->cpuset_mems, strlen(c->cpuset_mems), &cur) < 0)
+                return false;
+        for (size_t w = 0; w < ARRAY_SIZE(cur.bits); w++)
+                if ((nodes->bits[w] & cur.bits[w]) != nodes->bits[w])
+                        return false;
+        return true;
+}
+
+int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, const cdm_nodemask *nodes,
+                cdm_cgroup_tree **ret)
 {
         _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *t = calloc(1, sizeof(*t));
         _cleanup_free_ char *path = strdup(job);
@@ -262,6 +276,9 @@ int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, cdm_cgroup_tree **r
         parent = add_cgroup(ctx, t, "/", -1, false);
         if (parent < 0)
                 return parent == -ENOMEM ? -ENOMEM : -ENOENT;
+        /* The root's children are the first frontier: always fenced, whatever the grant. */
+        if (add_children(ctx, t, parent) < 0)
+                return -ENOMEM;
         for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
                 if (slash)
                         *slash = 0;
@@ -270,6 +287,11 @@ int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, cdm_cgroup_tree **r
                         return (int) parent;
                 if (!slash)
                         break;
+                if (t->items[parent].exists && !holds_nodes(&t->items[parent], nodes)) {
+                        int r = add_children(ctx, t, parent);
+                        if (r < 0)
+                                return r;
+                }
                 *slash = '/';
         }
         *ret = TAKE_PTR(t);

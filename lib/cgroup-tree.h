@@ -31,8 +31,13 @@ typedef struct cdm_cgroup_tree {
 } cdm_cgroup_tree;
 
 int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, cdm_cgroup_tree **ret);
-/* Only the root, the ancestors of @job and @job itself: what granting it changes. */
-int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, cdm_cgroup_tree **ret);
+/*
+ * What granting @job changes: the root, its ancestors and itself, plus the children of every
+ * ancestor whose cpuset.mems does not hold @nodes yet: opening such an ancestor would let its
+ * other children, which inherit, reach the device, so they must be fenced in the same step.
+ */
+int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, const cdm_nodemask *nodes,
+                cdm_cgroup_tree **ret);
 cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_cgroup_tree *, cdm_cgroup_tree_free);
 ssize_t cdm_cgroup_tree_find(const cdm_cgroup_tree *t, const char *path);
