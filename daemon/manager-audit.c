@@ -7,17 +7,21 @@
  * no process maps cannot be moved this way and is reported.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "audit.h"
+#include "cgroup-backend.h"
 #include "cgroup-tree.h"
 #include "ctx.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
+#include "manager-metrics.h"
 #include "manager.h"
 #include "migrate.h"
 #include "sys.h"
@@ -69,6 +73,41 @@ static void repair_item(Manager *m, cdm_audit_item *it)
                                 (unsigned long long) stats.pages_failed);
 }
 
+/*
+ * [isolation] root_cgroup = move: user processes found in the root cgroup, which no cpuset
+ * can restrict, are moved into ROOT_MOVE_CGROUP below it, a frontier cgroup fenced to the
+ * system nodes like any other (cgroup v2 moves their pages along on attach).
+ */
+#define ROOT_MOVE_CGROUP "/cdmd-root-processes"
+
+static void move_root_processes(Manager *m)
+{
+        char value[32], *sys = NULL;
+        int r;
+
+        if (!m->config->root_cgroup_move || m->dry_run || !cdm_ctx_is_live(m->ctx) ||
+                        m->audit.n_root_pids == 0 || m->ctx->cgroup_fd < 0)
+                return;
+        if (mkdirat(m->ctx->cgroup_fd, ROOT_MOVE_CGROUP + 1, 0755) < 0 && errno != EEXIST) {
+                log_warning("Cannot create %s for the root cgroup's processes: %m", ROOT_MOVE_CGROUP);
+                return;
+        }
+        sys = cdm_nodemask_format(&m->layout->system_nodes);
+        if (sys)
+                (void) cdm_cgroup_write(m->ctx, ROOT_MOVE_CGROUP, "cpuset.mems", sys);
+        free(sys);
+        for (size_t i = 0; i < m->audit.n_root_pids; i++) {
+                (void) snprintf(value, sizeof(value), "%d", m->audit.root_pids[i]);
+                r = cdm_cgroup_write(m->ctx, ROOT_MOVE_CGROUP, "cgroup.procs", value);
+                if (r < 0)
+                        log_debug("Cannot move process %d out of the root cgroup: %s", m->audit.root_pids[i],
+                                        strerror(-r));
+                else
+                        log_notice("Moved process %d from the root cgroup to %s.", m->audit.root_pids[i],
+                                        ROOT_MOVE_CGROUP);
+        }
+}
+
 int manager_audit(Manager *m)
 {
         cdm_knobs knobs = CDM_KNOBS_NULL;
@@ -110,6 +149,7 @@ int manager_audit(Manager *m)
                         repair_item(m, it);
         }
         m->last_spilled = m->audit.spilled_bytes;
+        move_root_processes(m);
         manager_enforce_jobs(m);
         manager_watch_devices(m);
         m->isolated = m->audit.spilled_bytes == 0 && m->audit.n_alarms == 0 && m->plan_failures == 0;
@@ -119,5 +159,6 @@ int manager_audit(Manager *m)
                 m->last_audit_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
         }
         bus_emit_audit_done(m);
+        manager_write_metrics(m);
         return 0;
 }

@@ -43,6 +43,7 @@ typedef struct Manager {
         size_t last_alarms;
 
         bool isolated; /* last cycle: no spill, no alarm, every setting as planned */
+        bool metrics_failed;
         struct Migration **migrations; /* Migrate requests, running and recently finished */
         size_t n_migrations;
         unsigned last_migration_id;
