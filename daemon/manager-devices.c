@@ -354,6 +354,12 @@ static unsigned offline_blocks(Manager *m, const cdm_device *d)
         return left;
 }
 
+/* Each step of an evacuation is announced with the device's current state. */
+static void announce(Manager *m, DeviceState *s, const char *step)
+{
+        bus_emit_device_state(m, s->name, dev_state_to_string(s->state), step);
+}
+
 static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
 {
         _cleanup_free_ char *who = NULL;
@@ -365,10 +371,19 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
         d = cdm_layout_find_device(m->layout, s->name);
         if (!d)
                 return;
+        announce(m, s, "fenced: no cgroup may allocate there, its jobs are suspended");
         moved = evacuate_processes(m, d);
         log_info("Device %s: %llu bytes of mapped memory moved to system nodes.", d->name,
                         (unsigned long long) moved);
+        {
+                char step[96];
+
+                (void) snprintf(step, sizeof(step), "mapped memory moved to system nodes: %llu bytes",
+                                (unsigned long long) moved);
+                announce(m, s, step);
+        }
         reclaim_page_cache(m, d);
+        announce(m, s, "page cache reclaimed where the kernel can; offlining the memory blocks");
         left = offline_blocks(m, d);
         if (left == 0) {
                 set_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
@@ -388,12 +403,16 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
         }
 }
 
-void manager_watch_devices(Manager *m)
+/*
+ * Fault sources, checked right after the topology is read and before anything is planned
+ * (the plan would otherwise online again blocks that went offline underneath cdmd).
+ */
+void manager_detect_faults(Manager *m)
 {
-        for (size_t i = 0; m->layout && m->topo && i < m->layout->n_devices; i++) {
-                /* The evacuation re-reads the topology: look the device up again after it. */
+        for (size_t i = 0; m->layout && m->topo && !m->dry_run && i < m->layout->n_devices; i++) {
                 const cdm_device *d = &m->layout->devices[i];
                 DeviceState *s = find_state(m, d->name, true);
+                _cleanup_free_ char *why = NULL;
                 uint64_t failures = 0;
                 unsigned online = 0;
 
@@ -406,23 +425,35 @@ void manager_watch_devices(Manager *m)
                                 online += cdm_node_blocks_online(n);
                         }
                 }
-                if (s->state == DEV_ONLINE && !m->dry_run && s->watching) {
-                        _cleanup_free_ char *msg = NULL, *why = NULL;
-
-                        if (failures > s->memory_failures_seen) {
-                                if (asprintf(&why, "memory_failure counter rose to %llu", (unsigned long long) failures) >= 0)
-                                        (void) manager_drain(m, d->name, why, true, &msg);
-                        } else if (online < s->blocks_online_seen) {
-                                if (asprintf(&why, "%u memory blocks went offline underneath cdmd",
-                                                    s->blocks_online_seen - online) >= 0)
-                                        (void) manager_drain(m, d->name, why, true, &msg);
+                if (s->state == DEV_ONLINE && s->watching) {
+                        if (failures > s->memory_failures_seen && asprintf(&why,
+                                            "memory_failure counter rose to %llu", (unsigned long long) failures) < 0)
+                                why = NULL;
+                        else if (!why && online < s->blocks_online_seen &&
+                                        asprintf(&why, "%u memory blocks went offline underneath cdmd",
+                                                        s->blocks_online_seen - online) < 0)
+                                why = NULL;
+                        if (why) {
+                                s->fault = true;
+                                s->evacuation_pending = true;
+                                set_state(m, s, DEV_FAILED, why);
                         }
                 }
                 s->memory_failures_seen = failures;
                 if (s->state == DEV_ONLINE)
                         s->blocks_online_seen = s->watching ? MAX(online, s->blocks_online_seen) : online;
                 s->watching = s->state == DEV_ONLINE;
-                if (s->evacuation_pending && !m->dry_run) {
+        }
+}
+
+/* After each audit: the evacuation of draining and failed devices. */
+void manager_watch_devices(Manager *m)
+{
+        for (size_t i = 0; m->layout && m->topo && i < m->layout->n_devices; i++) {
+                const cdm_device *d = &m->layout->devices[i];
+                DeviceState *s = find_state(m, d->name, false);
+
+                if (s && s->evacuation_pending && !m->dry_run) {
                         _cleanup_free_ char *name = strdup(d->name);
 
                         evacuate(m, s, d);

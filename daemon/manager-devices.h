@@ -28,7 +28,9 @@ DevState manager_device_state(Manager *m, const char *name);
 void manager_fenced_nodes(Manager *m, cdm_nodemask *ret);
 int manager_drain(Manager *m, const char *device, const char *reason, bool fault, char **ret_msg);
 int manager_resume(Manager *m, const char *device, char **ret_msg);
-/* After each audit: fault sources, and the evacuation steps of draining devices. */
+/* Before planning: fault sources (memory_failure counters, blocks offline underneath). */
+void manager_detect_faults(Manager *m);
+/* After each audit: the evacuation of draining and failed devices. */
 void manager_watch_devices(Manager *m);
 int manager_load_device_states(Manager *m);
 void manager_device_states_free(Manager *m);

@@ -180,6 +180,7 @@ static int collect_and_plan(Manager *m)
         r = cdm_layout_build(m->topo, m->config, &m->layout);
         if (r < 0)
                 return log_error_errno(r, "Failed to classify nodes: %m");
+        manager_detect_faults(m);
 
         paths = calloc(m->n_grants ?: 1, sizeof(char *));
         if (!paths)
