@@ -131,6 +131,9 @@ static int follow_poll(sd_bus *bus, follow *f)
                 follow_update(f, &props);
                 return 0;
         }
+        /* Ctrl-C during the call: not a failure, the loop turns it into a cancel. */
+        if (r == -EINTR || sd_bus_error_has_name(&error, "System.Error.EINTR"))
+                return 0;
         if (!sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT))
                 return cdmctl_fail(&error, r, "get the migration's properties");
         /* Gone: the daemon drops finished migrations. Its MigrationFinished was sent before the

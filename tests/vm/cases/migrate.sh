@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Migrate: with a bandwidth cap of 20 MB/s, moving 128 MiB of a job onto the device keeps
+# Migrate: with a bandwidth cap of 20 MB/s, moving a 128 MiB job onto the device keeps
 # to the cap by the daemon's own counters (MovedBytes over FinishedUSec - StartedUSec of the
 # Migration object) and every page arrives intact; a migration back to system memory that is
 # cancelled (Ctrl-C on cdmctl) stops with pages on both sides, none lost.
@@ -19,7 +19,7 @@ spawn_in_cgroup jobs.slice/job_1 /tmp/hold.out cdm-probe hold 128 0
 pid=$SPAWNED
 wait_ready /tmp/hold.out
 
-out=$(cdmctl --json migrate job_1 --to cdm1 --size 128M) || fail "migrate failed: $out"
+out=$(cdmctl --json migrate job_1 --to cdm1) || fail "migrate failed: $out"
 echo "$out"
 line=$(probe_report $pid /tmp/hold.out)
 expect_match "after the migration" "$line" 'nodes 1=32768 checksum ok'
@@ -42,6 +42,13 @@ sleep 2
 kill -INT $client
 wait $client || true
 cat /tmp/back.out
+# Placement once the migration has ended: a page in flight has no node.
+i=0
+until grep -Eq 'Migration 2 of job job_1 to system (cancelled|done)' /tmp/cdmd.log; do
+	[ $i -lt 100 ] || { cat /tmp/cdmd.log; fail "the migration never ended"; }
+	sleep 0.2
+	i=$((i + 1))
+done
 line=$(probe_report $pid /tmp/hold.out)
 echo "after cancel: $line"
 expect_match "contents after cancel" "$line" 'checksum ok'
