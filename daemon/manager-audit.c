@@ -88,7 +88,7 @@ static void move_root_processes(Manager *m)
         if (!m->config->root_cgroup_move || m->dry_run || !cdm_ctx_is_live(m->ctx) ||
                         m->audit.n_root_pids == 0 || m->ctx->cgroup_fd < 0)
                 return;
-        if (mkdirat(m->ctx->cgroup_fd, ROOT_MOVE_CGROUP + 1, 0755) < 0 && errno != EEXIST) {
+        if (mkdirat(m->ctx->cgroup_fd, &ROOT_MOVE_CGROUP[1], 0755) < 0 && errno != EEXIST) {
                 log_warning("Cannot create %s for the root cgroup's processes: %m", ROOT_MOVE_CGROUP);
                 return;
         }
