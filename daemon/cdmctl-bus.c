@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cdmctl-bus.h"
+#include "util/time-util.h"
 
 /**
  * cdmctl_usage() - print "cdmctl: <message>" for a bad command line.
@@ -74,20 +75,11 @@ int cdmctl_output(strbuf *b)
         return CDMCTL_EXIT_SUCCESS;
 }
 
-static uint64_t clock_usec(clockid_t id)
-{
-        struct timespec ts;
-
-        if (clock_gettime(id, &ts) < 0)
-                return 0;
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* cdmctl_now_get() - read CLOCK_REALTIME and CLOCK_MONOTONIC for relative times. */
 void cdmctl_now_get(cdmctl_now *ret)
 {
-        *ret = (cdmctl_now){ .realtime_usec = clock_usec(CLOCK_REALTIME),
-                             .monotonic_usec = clock_usec(CLOCK_MONOTONIC) };
+        *ret = (cdmctl_now){ .realtime_usec = now_usec(CLOCK_REALTIME),
+                             .monotonic_usec = now_usec(CLOCK_MONOTONIC) };
 }
 
 static int read_unsigned(sd_bus_message *m, char type, uint64_t *ret)

@@ -14,6 +14,7 @@
 
 #include "ev-sdbus.h"
 #include "log.h"
+#include "util/time-util.h"
 
 struct EvSdBus {
         sd_bus *bus;
@@ -48,14 +49,6 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         process(w->data);
 }
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
         EvSdBus *e = w->data;
@@ -80,7 +73,7 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
         }
         ev_timer_stop(loop, &e->timer);
         if (sd_bus_get_timeout(e->bus, &until) >= 0 && until != UINT64_MAX) {
-                now = now_usec();
+                now = now_usec(CLOCK_MONOTONIC);
                 ev_timer_set(&e->timer, until > now ? (double) (until - now) / 1e6 : 0., 0.);
                 ev_timer_start(loop, &e->timer);
         }

@@ -25,6 +25,7 @@
 #include "manager.h"
 #include "migrate.h"
 #include "sys.h"
+#include "util/time-util.h"
 
 static int repair_pids(Manager *m, const int *pids, size_t n, const cdm_device *d,
                 cdm_migrate_stats *stats)
@@ -153,11 +154,7 @@ int manager_audit(Manager *m)
         manager_enforce_jobs(m);
         manager_watch_devices(m);
         m->isolated = m->audit.spilled_bytes == 0 && m->audit.n_alarms == 0 && m->plan_failures == 0;
-        {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                m->last_audit_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-        }
+        m->last_audit_usec = now_usec(CLOCK_MONOTONIC);
         bus_emit_audit_done(m);
         manager_write_metrics(m);
         return 0;

@@ -95,10 +95,8 @@ void manager_fenced_nodes(Manager *m, cdm_nodemask *ret)
 
 static int save_states(Manager *m)
 {
-        _cleanup_close_ int fd = -1;
         strbuf b = STRBUF_NULL;
         _cleanup_free_ char *text = NULL;
-        cdm_state st = { .dir = m->config->state_dir };
 
         if (m->dry_run)
                 return 0;
@@ -109,12 +107,9 @@ static int save_states(Manager *m)
                                         dev_state_to_string(m->device_states[i].state),
                                         m->device_states[i].reason ?: "");
         text = strbuf_steal(&b);
-        if (!text || cdm_state_mkdir(&st) < 0)
+        if (!text)
                 return -ENOMEM;
-        fd = open(m->config->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        return write_file_atomic_at(fd, "devices", text, strlen(text));
+        return write_file_atomic_in(m->config->state_dir, "devices", text, strlen(text));
 }
 
 int manager_load_device_states(Manager *m)

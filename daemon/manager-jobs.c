@@ -27,6 +27,7 @@
 #include "migrate.h"
 #include "sys.h"
 #include "util/parse-util.h"
+#include "util/time-util.h"
 
 static int job_error(int e, char **ret_msg, const char *fmt, const char *arg)
 {
@@ -127,7 +128,6 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
                 uint64_t quota, const char *policy, char **ret_msg)
 {
         cdm_grant_error e;
-        struct timespec ts;
         cdm_policy p;
         cdm_job *j;
         int r;
@@ -143,9 +143,7 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         if (!cgroup_exists(m, cgroup))
                 return job_error(JOB_NO_CGROUP, ret_msg, "no cgroup '%s'", cgroup);
         (void) cdm_policy_from_string(policy, &p);
-        clock_gettime(CLOCK_REALTIME, &ts);
-        r = cdm_jobs_add(&m->jobs, id, cgroup, device, quota, p,
-                        (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000, false, &j);
+        r = cdm_jobs_add(&m->jobs, id, cgroup, device, quota, p, now_usec(CLOCK_REALTIME), false, &j);
         if (r < 0)
                 return r;
         raise_memcg(m, j);

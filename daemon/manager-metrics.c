@@ -64,7 +64,6 @@ char *manager_metrics_format(Manager *m)
 void manager_write_metrics(Manager *m)
 {
         _cleanup_free_ char *text = NULL, *dir = NULL, *base = NULL;
-        _cleanup_close_ int fd = -1;
         int r;
 
         if (!m->config->metrics_file || m->dry_run)
@@ -74,8 +73,7 @@ void manager_write_metrics(Manager *m)
         base = strdup(m->config->metrics_file);
         if (!text || !dir || !base)
                 return;
-        fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        r = fd < 0 ? negative_errno() : write_file_atomic_at(fd, basename(base), text, strlen(text));
+        r = write_file_atomic_in(dirname(dir), basename(base), text, strlen(text));
         if (r < 0 && !m->metrics_failed)
                 log_warning_errno(r, "Failed to write %s: %m", m->config->metrics_file);
         m->metrics_failed = r < 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup-backend.h"
 #include "ctx.h"
 #include "log.h"
 #include "manager-bus.h"
@@ -21,6 +22,7 @@
 #include "manager-migrate.h"
 #include "migrate.h"
 #include "sys.h"
+#include "util/time-util.h"
 #include "audit.h"
 
 struct Migration {
@@ -44,14 +46,6 @@ struct Migration {
         uint64_t moved;      /* measured on memory.numa_stat (a THP moves 2 MiB at once) */
         ev_timer timer;
 };
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 const char *migration_state_to_string(MigrationState s)
 {
@@ -107,7 +101,7 @@ static void finish(Migration *g, MigrationState state)
 
         ev_timer_stop(m->loop, &g->timer);
         g->state = state;
-        g->finished_usec = now_usec();
+        g->finished_usec = now_usec(CLOCK_MONOTONIC);
         g->engine = cdm_migrate_job_free(g->engine);
         if (j) {
                 if (streq(g->target, "system"))
@@ -156,7 +150,7 @@ static void on_step(struct ev_loop *loop, ev_timer *t, int revents)
                 cap = g->m->config->bandwidth_mbps * 1000000ULL;
                 if (cap && !g->fault) {
                         due = g->started_usec + g->moved * 1000000ULL / cap;
-                        wait = due > now_usec() ? due - now_usec() : 0;
+                        wait = due > now_usec(CLOCK_MONOTONIC) ? due - now_usec(CLOCK_MONOTONIC) : 0;
                 }
         }
         if (r != CDM_MIGRATE_AGAIN || g->moved >= g->total) {
@@ -169,8 +163,8 @@ static void on_step(struct ev_loop *loop, ev_timer *t, int revents)
                         }
                 }
         }
-        if (now_usec() - g->last_emit_usec >= 100000) {
-                g->last_emit_usec = now_usec();
+        if (now_usec(CLOCK_MONOTONIC) - g->last_emit_usec >= 100000) {
+                g->last_emit_usec = now_usec(CLOCK_MONOTONIC);
                 bus_emit_migration(g->m, g, false);
         }
         ev_timer_set(t, (double) wait / 1e6, 0.);
@@ -233,7 +227,7 @@ int manager_migrate(Manager *m, const char *job, const char *target, uint64_t by
         if (!g)
                 return -ENOMEM;
         *g = (Migration){ .m = m, .id = ++m->last_migration_id, .job = strdup(job), .target = strdup(target),
-                .state = MIGRATION_RUNNING, .started_usec = now_usec(),
+                .state = MIGRATION_RUNNING, .started_usec = now_usec(CLOCK_MONOTONIC),
                 .params = { .max_stall_usec = m->config->max_stall_usec,
                         .no_migrate_pages = true, .cancel = &g->cancel } };
         g->from = streq(target, "system") ? d->nodes : m->layout->system_nodes;

@@ -20,6 +20,7 @@
 #include "manager-jobs.h"
 #include "manager-migrate.h"
 #include "manager.h"
+#include "util/time-util.h"
 
 _printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
 {
@@ -126,9 +127,8 @@ int manager_save_jobs(Manager *m)
  */
 int manager_set_grants_from_config(Manager *m)
 {
-        struct timespec ts;
+        uint64_t now = now_usec(CLOCK_REALTIME);
 
-        clock_gettime(CLOCK_REALTIME, &ts);
         for (size_t i = m->jobs.n; i-- > 0;) {
                 cdm_job *j = &m->jobs.items[i];
                 bool keep = !j->from_config;
@@ -154,7 +154,7 @@ int manager_set_grants_from_config(Manager *m)
                         continue;
                 }
                 r = cdm_jobs_add(&m->jobs, cj->name, cj->cgroup, cj->device, cj->quota, cj->policy,
-                                (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000, true, NULL);
+                                now, true, NULL);
                 if (r < 0)
                         return log_error_errno(r, "Out of memory.");
         }

@@ -17,7 +17,6 @@
 #include "util/fileio.h"
 #include "util/strv.h"
 
-#define PIDS_MAX (1u << 20)
 #define PF_KTHREAD 0x00200000u
 
 void cdm_audit_done(cdm_audit *a)
@@ -211,80 +210,5 @@ int cdm_audit_run(cdm_ctx *ctx, const cdm_isolation_input *in, cdm_audit *ret)
                 return r;
         }
         *ret = a;
-        return 0;
-}
-
-static int collect_pids(cdm_ctx *ctx, const char *cgroup, int **pids, size_t *n, unsigned depth)
-{
-        _cleanup_free_ char *buf = NULL, *rel = NULL;
-        _cleanup_free_ int *these = NULL;
-        struct dirent *de;
-        size_t len, k;
-        DIR *d;
-        int fd, r;
-
-        if (depth > 64)
-                return 0;
-        r = cdm_cgroup_read(ctx, cgroup, "cgroup.procs", &buf, &len);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return r;
-        r = cdm_parse_pids(buf, len, &these, &k);
-        if (r < 0)
-                return r;
-        if (*n + k > PIDS_MAX)
-                return -E2BIG;
-        if (k) {
-                int *np = realloc(*pids, (*n + k) * sizeof(int));
-                if (!np)
-                        return -ENOMEM;
-                memcpy(np + *n, these, k * sizeof(int));
-                *pids = np;
-                *n += k;
-        }
-        rel = strdup(cgroup[1] ? cgroup + 1 : ".");
-        if (!rel)
-                return -ENOMEM;
-        fd = openat(ctx->cgroup_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        d = fdopendir(fd);
-        if (!d) {
-                (void) close(fd);
-                return -ENOMEM;
-        }
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *child = NULL;
-
-                if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                        continue;
-                if (asprintf(&child, "%s%s%s", cgroup, cgroup[1] ? "/" : "", de->d_name) < 0) {
-                        r = -ENOMEM;
-                        break;
-                }
-                r = collect_pids(ctx, child, pids, n, depth + 1);
-                if (r < 0)
-                        break;
-        }
-        (void) closedir(d);
-        return r < 0 ? r : 0;
-}
-
-int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n)
-{
-        int *pids = NULL;
-        size_t n = 0;
-        int r;
-
-        if (ctx->cgroup_fd < 0)
-                return -ENOENT;
-        r = collect_pids(ctx, cgroup, &pids, &n, 0);
-        if (r < 0) {
-                free(pids);
-                return r;
-        }
-        *ret = pids;
-        *ret_n = n;
         return 0;
 }

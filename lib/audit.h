@@ -38,5 +38,3 @@ int cdm_audit_run(cdm_ctx *ctx, const cdm_isolation_input *in, cdm_audit *ret);
 void cdm_audit_done(cdm_audit *a);
 /* Pure: alarms that the topology alone shows. */
 int cdm_audit_alarms(const cdm_topology *t, const cdm_layout *l, cdm_audit *a);
-/* Every PID in a cgroup and below it (bounded). */
-int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n);

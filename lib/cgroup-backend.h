@@ -21,6 +21,10 @@ extern const cdm_cgroup_backend cdm_cgroup_backend_libcgroup;
 /* "system.slice/cpuset.mems" for ("/system.slice", "cpuset.mems"); "cpuset.mems" for the root. */
 char *cdm_cgroup_attr_path(const char *cgroup, const char *attr);
 int cdm_cgroup_read(cdm_ctx *ctx, const char *cgroup, const char *attr, char **ret, size_t *ret_len);
+/* The paths of a cgroup's children, at most @max; none (0) when the cgroup is gone. */
+int cdm_cgroup_list_children(cdm_ctx *ctx, const char *cgroup, size_t max, char ***ret, size_t *ret_n);
+/* Every PID in a cgroup and below it (bounded). */
+int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n);
 int cdm_cgroup_write(cdm_ctx *ctx, const char *cgroup, const char *attr, const char *value);
 void cdm_ctx_set_cgroup_backend(cdm_ctx *ctx, const cdm_cgroup_backend *b);
 int cdm_cgroup_libcgroup_init(void);

@@ -2,6 +2,7 @@
 /* The plain-file cgroup backend, and the reads every backend shares. */
 
 #include <linux/magic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
+#include "util/strv.h"
 #include "ctx.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
@@ -86,6 +88,101 @@ static bool is_cgroupfs(int dirfd)
         struct statfs sfs;
 
         return fstatfs(dirfd, &sfs) == 0 && (sfs.f_type == CGROUP2_SUPER_MAGIC || sfs.f_type == CGROUP_SUPER_MAGIC);
+}
+
+/**
+ * cdm_cgroup_list_children() - the child cgroups of a cgroup
+ * @ctx: context
+ * @cgroup: "/" or "/a/b"
+ * @max: most children returned
+ * @ret: their paths ("/a/b/c"), to be freed with strv_free_n()
+ * @ret_n: their number
+ *
+ * Return: 0 (with none when @cgroup vanished) or a negative errno.
+ */
+int cdm_cgroup_list_children(cdm_ctx *ctx, const char *cgroup, size_t max, char ***ret, size_t *ret_n)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        char **v = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        int r;
+
+        *ret = NULL;
+        *ret_n = 0;
+        r = opendir_at(ctx->cgroup_fd, cgroup[1] ? cgroup + 1 : ".", &d);
+        if (r == -ENOENT || r == -ENOTDIR)
+                return 0;
+        if (r < 0)
+                return r;
+        while (n < max && (de = readdir(d))) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                r = strv_append_printf(&v, &n, "%s%s%s", cgroup, cgroup[1] ? "/" : "", de->d_name);
+                if (r < 0) {
+                        strv_free_n(v, n);
+                        return r;
+                }
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+#define PIDS_MAX (1u << 20)
+#define DEPTH_MAX 64
+
+static int collect_pids(cdm_ctx *ctx, const char *cgroup, int **pids, size_t *n, unsigned depth)
+{
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ int *these = NULL;
+        char **children = NULL;
+        size_t len, k, n_children;
+        int r;
+
+        if (depth > DEPTH_MAX)
+                return 0;
+        r = cdm_cgroup_read(ctx, cgroup, "cgroup.procs", &buf, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = cdm_parse_pids(buf, len, &these, &k);
+        if (r < 0)
+                return r;
+        if (*n + k > PIDS_MAX)
+                return -E2BIG;
+        if (k) {
+                int *np = realloc(*pids, (*n + k) * sizeof(int));
+                if (!np)
+                        return -ENOMEM;
+                memcpy(np + *n, these, k * sizeof(int));
+                *pids = np;
+                *n += k;
+        }
+        r = cdm_cgroup_list_children(ctx, cgroup, SIZE_MAX, &children, &n_children);
+        for (size_t i = 0; r >= 0 && i < n_children; i++)
+                r = collect_pids(ctx, children[i], pids, n, depth + 1);
+        strv_free_n(children, n_children);
+        return r < 0 ? r : 0;
+}
+
+int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n)
+{
+        int *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        if (ctx->cgroup_fd < 0)
+                return -ENOENT;
+        r = collect_pids(ctx, cgroup, &pids, &n, 0);
+        if (r < 0) {
+                free(pids);
+                return r;
+        }
+        *ret = pids;
+        *ret_n = n;
+        return 0;
 }
 
 static int fs_write(cdm_ctx *ctx, const char *cgroup, const char *attr, const char *value)

@@ -15,6 +15,7 @@
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"
 #include "ctx.h"
+#include "util/strv.h"
 
 #define CGROUP_CHILDREN_MAX 100000
 
@@ -149,46 +150,24 @@ static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ss
 
 static int add_children(cdm_ctx *ctx, cdm_cgroup_tree *t, ssize_t parent)
 {
-        _cleanup_free_ char *rel = NULL;
-        const char *path = t->items[parent].path;
-        struct dirent *de;
-        size_t count = 0;
-        DIR *d;
-        int fd;
+        _cleanup_free_ char *path = NULL;
+        char **children = NULL;
+        size_t n = 0;
+        int r;
 
         if (t->items[parent].children_read)
                 return 0;
         t->items[parent].children_read = true;
-        rel = strdup(path[1] ? path + 1 : ".");
-        if (!rel)
+        /* add_cgroup() may move the items: keep the parent's path. */
+        path = strdup(t->items[parent].path);
+        if (!path)
                 return -ENOMEM;
-        fd = openat(ctx->cgroup_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                (void) close(fd);
-                return -ENOMEM;
-        }
-        while ((de = readdir(d)) && count < CGROUP_CHILDREN_MAX) {
-                _cleanup_free_ char *child = NULL;
-                ssize_t r;
-
-                if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                        continue;
-                if (asprintf(&child, "%s%s%s", path, path[1] ? "/" : "", de->d_name) < 0) {
-                        (void) closedir(d);
-                        return -ENOMEM;
-                }
-                r = add_cgroup(ctx, t, child, parent, false);
-                if (r == -ENOMEM) {
-                        (void) closedir(d);
-                        return -ENOMEM;
-                }
-                count++;
-        }
-        (void) closedir(d);
-        return 0;
+        r = cdm_cgroup_list_children(ctx, path, CGROUP_CHILDREN_MAX, &children, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if (add_cgroup(ctx, t, children[i], parent, false) == -ENOMEM)
+                        r = -ENOMEM;
+        strv_free_n(children, n);
+        return r;
 }
 
 /**

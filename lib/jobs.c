@@ -269,19 +269,10 @@ int cdm_jobs_parse(const char *text, size_t n, cdm_jobs *ret)
 int cdm_jobs_save(const cdm_jobs *j, const char *state_dir)
 {
         _cleanup_free_ char *text = cdm_jobs_format(j);
-        cdm_state s = { .dir = (char *) state_dir };
-        _cleanup_close_ int fd = -1;
-        int r;
 
         if (!text)
                 return -ENOMEM;
-        r = cdm_state_mkdir(&s);
-        if (r < 0)
-                return r;
-        fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        return write_file_atomic_at(fd, JOBS_FILE, text, strlen(text));
+        return write_file_atomic_in(state_dir, JOBS_FILE, text, strlen(text));
 }
 
 int cdm_jobs_load(const char *state_dir, cdm_jobs *ret)

@@ -47,20 +47,13 @@ static int read_value(int fd, const char *path, char **ret)
 static int add_hugepages(cdm_ctx *ctx, cdm_knobs *k, unsigned node)
 {
         _cleanup_free_ char *dir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        DIR *d;
-        int fd;
 
         if (asprintf(&dir, "devices/system/node/node%u/hugepages", node) < 0)
                 return -ENOMEM;
-        fd = openat(ctx->sys_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        d = fdopendir(fd);
-        if (!d) {
-                (void) close(fd);
-                return -ENOMEM;
-        }
+        if (opendir_at(ctx->sys_fd, dir, &d) < 0)
+                return 0; /* no pools on this node */
         while ((de = readdir(d))) {
                 _cleanup_free_ char *rel = NULL;
                 char *value = NULL;
@@ -76,19 +69,16 @@ static int add_hugepages(cdm_ctx *ctx, cdm_knobs *k, unsigned node)
                 nk = realloc(k->hugepages, (k->n_hugepages + 1) * sizeof(*nk));
                 if (!nk) {
                         free(value);
-                        (void) closedir(d);
                         return -ENOMEM;
                 }
                 k->hugepages = nk;
                 nk[k->n_hugepages].value = value;
                 if (asprintf(&nk[k->n_hugepages].object, "sys/%s", rel) < 0) {
                         free(value);
-                        (void) closedir(d);
                         return -ENOMEM;
                 }
                 k->n_hugepages++;
         }
-        (void) closedir(d);
         return 0;
 }
 

@@ -165,44 +165,13 @@ int cdm_state_load(const char *dir, cdm_state *ret)
         return 0;
 }
 
-/* mkdir -p: a state directory below /var/lib may be the first of its kind. */
-static int mkdir_parents(const char *path, mode_t mode)
-{
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
-                if (slash)
-                        *slash = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return negative_errno();
-                if (!slash)
-                        return 0;
-                *slash = '/';
-        }
-}
-
-int cdm_state_mkdir(const cdm_state *s)
-{
-        return mkdir_parents(s->dir, 0755);
-}
-
 int cdm_state_save(const cdm_state *s)
 {
-        int r;
         _cleanup_free_ char *text = cdm_state_format(s);
-        _cleanup_close_ int fd = -1;
 
         if (!text)
                 return -ENOMEM;
-        r = mkdir_parents(s->dir, 0755);
-        if (r < 0)
-                return r;
-        fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        return write_file_atomic_at(fd, SETTINGS_FILE, text, strlen(text));
+        return write_file_atomic_in(s->dir, SETTINGS_FILE, text, strlen(text));
 }
 
 int cdm_state_record(cdm_state *s, const char *object, const char *old)

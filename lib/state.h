@@ -29,7 +29,6 @@ void cdm_state_done(cdm_state *s);
 /* Remember @old for @object unless already known; saves the file. */
 int cdm_state_record(cdm_state *s, const char *object, const char *old);
 int cdm_state_save(const cdm_state *s);
-int cdm_state_mkdir(const cdm_state *s);
 int cdm_state_forget_all(cdm_state *s);
 
 /* Pure: (de)serialisation of the settings file. */

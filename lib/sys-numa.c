@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sys.h"
+#include "util/time-util.h"
 #include "util/macro.h"
 
 #define ULONG_BITS (8 * sizeof(unsigned long))
@@ -53,10 +54,7 @@ static long sys_migrate_pages(void *userdata, int pid, const cdm_nodemask *from,
 
 static uint64_t sys_now_usec(void *userdata)
 {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        return now_usec(CLOCK_MONOTONIC);
 }
 
 static void sys_sleep_usec(void *userdata, uint64_t usec)

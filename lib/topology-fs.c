@@ -129,32 +129,6 @@ static int read_hmat(cdm_ctx *ctx, cdm_node *n)
         return 0;
 }
 
-static int opendir_sys(cdm_ctx *ctx, const char *path, DIR **ret)
-{
-        int fd;
-        DIR *d;
-
-        if (ctx->sys_fd < 0)
-                return -ENOENT;
-        fd = openat(ctx->sys_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                int r = negative_errno();
-                (void) close(fd);
-                return r;
-        }
-        *ret = d;
-        return 0;
-}
-
-static void closedirp(DIR **d)
-{
-        if (*d)
-                (void) closedir(*d);
-}
-
 static int cmp_block(const void *a, const void *b)
 {
         const cdm_block *x = a, *y = b;
@@ -189,14 +163,14 @@ static int read_block(cdm_ctx *ctx, cdm_block *b)
 /* The blocks of a node are the memoryM entries of its sysfs directory. */
 static int read_blocks(cdm_ctx *ctx, cdm_node *n)
 {
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ char *path = NULL;
         struct dirent *de;
         int r;
 
         if (asprintf(&path, NODE_DIR "/node%u", n->id) < 0)
                 return -ENOMEM;
-        r = opendir_sys(ctx, path, &d);
+        r = opendir_at(ctx->sys_fd, path, &d);
         if (r < 0)
                 return cdm_error(ctx, r, "%s/sys/%s: %m", root_prefix(ctx), path);
 
@@ -226,14 +200,14 @@ static int read_blocks(cdm_ctx *ctx, cdm_node *n)
 
 static int read_hugepages(cdm_ctx *ctx, cdm_node *n)
 {
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ char *path = NULL;
         struct dirent *de;
         int r;
 
         if (asprintf(&path, NODE_DIR "/node%u/hugepages", n->id) < 0)
                 return -ENOMEM;
-        r = opendir_sys(ctx, path, &d);
+        r = opendir_at(ctx->sys_fd, path, &d);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -378,11 +352,11 @@ static cdm_node *find_node_mut(cdm_topology *t, unsigned id)
 static int read_tiers(cdm_ctx *ctx, cdm_topology *t)
 {
         static const char dir[] = "devices/virtual/memory_tiering";
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         int r;
 
-        r = opendir_sys(ctx, dir, &d);
+        r = opendir_at(ctx->sys_fd, dir, &d);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -418,11 +392,11 @@ static int read_tiers(cdm_ctx *ctx, cdm_topology *t)
 static int read_dax(cdm_ctx *ctx, cdm_topology *t)
 {
         static const char dir[] = "bus/dax/devices";
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         int r;
 
-        r = opendir_sys(ctx, dir, &d);
+        r = opendir_at(ctx->sys_fd, dir, &d);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -460,26 +434,20 @@ static int read_dax(cdm_ctx *ctx, cdm_topology *t)
 static int read_nvidia(cdm_ctx *ctx, cdm_topology *t)
 {
         static const char dir[] = "driver/nvidia/gpus";
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        int fd;
+        int r;
 
-        if (ctx->proc_fd < 0)
+        r = opendir_at(ctx->proc_fd, dir, &d);
+        if (r == -ENOENT)
                 return 0;
-        fd = openat(ctx->proc_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : cdm_error(ctx, negative_errno(), "%s/proc/%s: %m",
-                                                             root_prefix(ctx), dir);
-        d = fdopendir(fd);
-        if (!d) {
-                (void) close(fd);
-                return -ENOMEM;
-        }
+        if (r < 0)
+                return cdm_error(ctx, r, "%s/proc/%s: %m", root_prefix(ctx), dir);
         while ((de = readdir(d))) {
                 _cleanup_free_ char *path = NULL, *buf = NULL, *status = NULL;
                 size_t len;
                 cdm_node *n;
-                int node, r;
+                int node;
 
                 if (de->d_name[0] == '.')
                         continue;

@@ -139,3 +139,72 @@ fail:
         (void) unlinkat(dirfd, tmp, 0);
         return r;
 }
+
+/**
+ * opendir_at() - open a directory below a directory fd for readdir()
+ * @dirfd: the directory the path is relative to (not consumed; an O_PATH fd is fine)
+ * @path: relative path ("." for @dirfd itself)
+ * @ret: the stream, to be closed with closedir()
+ *
+ * Return: 0 or a negative errno (-ENOENT when there is no such directory).
+ */
+int opendir_at(int dirfd, const char *path, DIR **ret)
+{
+        int fd;
+        DIR *d;
+
+        if (dirfd < 0)
+                return -ENOENT;
+        fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                int r = negative_errno();
+                (void) close(fd);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+/* mkdir -p: a state directory below /var/lib may be the first of its kind. */
+int mkdir_parents(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+                if (slash)
+                        *slash = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return negative_errno();
+                if (!slash)
+                        return 0;
+                *slash = '/';
+        }
+}
+
+/**
+ * write_file_atomic_in() - replace a file of a directory atomically, creating the directory
+ * @dir: the directory (absolute, the caller's configuration)
+ * @name: file name in it
+ * @s: contents
+ * @len: number of bytes of @s
+ *
+ * Return: 0 or a negative errno; on failure the old file is untouched.
+ */
+int write_file_atomic_in(const char *dir, const char *name, const char *s, size_t len)
+{
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        r = mkdir_parents(dir, 0755);
+        if (r < 0)
+                return r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write_file_atomic_at(fd, name, s, len);
+}

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Largest file read_file_at() accepts: sysfs and cgroupfs files are a page or a few. */
 #define CDM_READ_MAX (4u * 1024u * 1024u)
@@ -9,3 +11,16 @@
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 int write_file_at(int dirfd, const char *path, const char *s);
 int write_file_atomic_at(int dirfd, const char *path, const char *s, size_t len);
+/* Open a directory below a directory fd for readdir(); -errno, -ENOENT when absent. */
+int opendir_at(int dirfd, const char *path, DIR **ret);
+
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                (void) closedir(*d);
+}
+#define _cleanup_closedir_ __attribute__((cleanup(closedirp)))
+/* mkdir -p */
+int mkdir_parents(const char *path, mode_t mode);
+/* Create @dir if needed, then replace @dir/@name atomically with @s. */
+int write_file_atomic_in(const char *dir, const char *name, const char *s, size_t len);

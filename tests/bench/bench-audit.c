@@ -24,17 +24,10 @@
 #include "knobs.h"
 #include "layout.h"
 #include "topology.h"
+#include "util/time-util.h"
 
 #define ROUNDS 5
 #define PARENT "system.slice/slurmstepd.scope"
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -81,7 +74,7 @@ static uint64_t time_audit(cdm_ctx *ctx, const cdm_topology *t, const cdm_layout
                 const cdm_config *c, const cdm_grant *grants, const char **paths, unsigned n,
                 size_t *ret_items)
 {
-        uint64_t start = now_usec(), took;
+        uint64_t start = now_usec(CLOCK_MONOTONIC), took;
         cdm_cgroup_tree *tree = NULL;
         cdm_knobs knobs = CDM_KNOBS_NULL;
         cdm_audit a = CDM_AUDIT_NULL;
@@ -93,7 +86,7 @@ static uint64_t time_audit(cdm_ctx *ctx, const cdm_topology *t, const cdm_layout
                 .knobs = &knobs, .grants = grants, .n_grants = n };
         if (cdm_audit_run(ctx, &in, &a) < 0)
                 exit(1);
-        took = now_usec() - start;
+        took = now_usec(CLOCK_MONOTONIC) - start;
         *ret_items = a.n_items;
         cdm_audit_done(&a);
         cdm_cgroup_tree_free(tree);
@@ -103,7 +96,7 @@ static uint64_t time_audit(cdm_ctx *ctx, const cdm_topology *t, const cdm_layout
 static uint64_t time_bare(int cgfd, unsigned n)
 {
         static const char *const files[] = { "cgroup.subtree_control", "cpuset.mems", "memory.numa_stat" };
-        uint64_t start = now_usec();
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
         char buf[8192];
 
         for (unsigned i = 0; i < n; i++)
@@ -125,7 +118,7 @@ static uint64_t time_bare(int cgfd, unsigned n)
                                 exit(1);
                         close(fd);
                 }
-        return now_usec() - start;
+        return now_usec(CLOCK_MONOTONIC) - start;
 }
 
 static uint64_t run(const char *fixtures, unsigned n)

@@ -24,18 +24,11 @@
 #include "ctx.h"
 #include "migrate.h"
 #include "sys.h"
+#include "util/time-util.h"
 
 #define MB 256u
 #define MAX_STALL_USEC 20000u
 #define RAW_BATCH 512u
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* The engine's real ops, with every move_pages call's duration recorded. */
 static uint64_t *calls;
@@ -44,7 +37,7 @@ static size_t n_calls, calls_size;
 static long rec_move_pages(void *u, int pid, unsigned long count, void **pages, const int *nodes,
                 int *status, int flags)
 {
-        uint64_t t0 = now_usec();
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
         long r = cdm_sys_ops_numa.move_pages(cdm_sys_ops_numa.userdata, pid, count, pages, nodes, status, flags);
 
         if (nodes) { /* moves only, not queries */
@@ -52,7 +45,7 @@ static long rec_move_pages(void *u, int pid, unsigned long count, void **pages, 
                         calls_size = calls_size ? calls_size * 2 : 4096;
                         calls = realloc(calls, calls_size * sizeof(uint64_t));
                 }
-                calls[n_calls++] = now_usec() - t0;
+                calls[n_calls++] = now_usec(CLOCK_MONOTONIC) - t0;
         }
         return r;
 }
@@ -64,7 +57,7 @@ static long real_migrate_pages(void *u, int pid, const cdm_nodemask *from, const
 
 static uint64_t real_now(void *u)
 {
-        return now_usec();
+        return now_usec(CLOCK_MONOTONIC);
 }
 
 static void real_sleep(void *u, uint64_t usec)
@@ -143,9 +136,9 @@ static uint64_t run_engine(pid_t pid, bool batches_only)
         if (cdm_ctx_new("/", &ctx) < 0)
                 exit(1);
         n_calls = 0;
-        t0 = now_usec();
+        t0 = now_usec(CLOCK_MONOTONIC);
         (void) cdm_migrate_process(ctx, &ops, pid, &from, &to, &params, &stats);
-        t0 = now_usec() - t0;
+        t0 = now_usec(CLOCK_MONOTONIC) - t0;
         cdm_ctx_unref(ctx);
         return t0;
 }
@@ -153,7 +146,7 @@ static uint64_t run_engine(pid_t pid, bool batches_only)
 static uint64_t run_migratepages(pid_t pid)
 {
         char arg[32];
-        uint64_t t0 = now_usec();
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
         pid_t c = fork();
 
         if (c == 0) {
@@ -162,7 +155,7 @@ static uint64_t run_migratepages(pid_t pid)
                 _exit(127);
         }
         (void) waitpid(c, NULL, 0);
-        return now_usec() - t0;
+        return now_usec(CLOCK_MONOTONIC) - t0;
 }
 
 static uint64_t run_raw(pid_t pid, unsigned char *p)
@@ -170,7 +163,7 @@ static uint64_t run_raw(pid_t pid, unsigned char *p)
         size_t n = ((size_t) MB << 20) / 4096;
         void **pages = malloc(RAW_BATCH * sizeof(void *));
         int *nodes = malloc(RAW_BATCH * sizeof(int)), *status = malloc(RAW_BATCH * sizeof(int));
-        uint64_t t0 = now_usec();
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
 
         for (size_t i = 0; i < n; i += RAW_BATCH) {
                 size_t k = n - i < RAW_BATCH ? n - i : RAW_BATCH;
@@ -181,7 +174,7 @@ static uint64_t run_raw(pid_t pid, unsigned char *p)
                 }
                 (void) move_pages(pid, k, pages, nodes, status, MPOL_MF_MOVE);
         }
-        t0 = now_usec() - t0;
+        t0 = now_usec(CLOCK_MONOTONIC) - t0;
         free(pages);
         free(nodes);
         free(status);
