@@ -34,7 +34,6 @@ struct Migration {
         uint64_t total;
         MigrationState state;
         bool cancel;
-        bool fault;
         int *pids;
         size_t n_pids, next_pid;
         cdm_migrate_job *engine;
@@ -148,7 +147,7 @@ static void on_step(struct ev_loop *loop, ev_timer *t, int revents)
                 g->moved = on_to > g->base_on_to ? on_to - g->base_on_to : 0;
                 /* The bandwidth cap, paced on what really moved since the start. */
                 cap = g->m->config->bandwidth_mbps * 1000000ULL;
-                if (cap && !g->fault) {
+                if (cap) {
                         due = g->started_usec + g->moved * 1000000ULL / cap;
                         wait = due > now_usec(CLOCK_MONOTONIC) ? due - now_usec(CLOCK_MONOTONIC) : 0;
                 }

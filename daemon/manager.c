@@ -48,7 +48,7 @@ int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **re
                                 root ?: "/");
         cdm_ctx_set_log_fn(m->ctx, lib_log, NULL);
         /* On the real root, cgroup writes go through libcgroup; below --root, plain files. */
-        if (!root || streq(root, "/")) {
+        if (cdm_ctx_is_live(m->ctx)) {
                 r = cdm_cgroup_libcgroup_init();
                 if (r < 0)
                         log_warning_errno(r, "libcgroup cannot be initialised, writing cgroup files directly: %m");

@@ -71,9 +71,6 @@ static void detect_kind(const cdm_node *n, cdm_kind *kind, cdm_source *source)
         } else if (n->dax_device) {
                 *kind = CDM_KIND_CXL;
                 *source = CDM_SOURCE_DAX;
-        } else if (n->cxl) {
-                *kind = CDM_KIND_CXL;
-                *source = CDM_SOURCE_CXL;
         } else if (n->hmat.present) {
                 *kind = CDM_KIND_GENERIC;
                 *source = CDM_SOURCE_HMAT;
@@ -121,11 +118,6 @@ static void fill_device(cdm_device *d, const cdm_topology *t)
                 d->source = d->configured ? CDM_SOURCE_CONFIG : CDM_SOURCE_CPULESS;
 }
 
-static bool auto_device_node(const cdm_node *n)
-{
-        return !n->has_cpu && (n->has_memory || n->n_blocks > 0);
-}
-
 /**
  * cdm_layout_build() - classify the nodes of a topology
  * @t: the topology
@@ -170,7 +162,7 @@ int cdm_layout_build(const cdm_topology *t, const cdm_config *c, cdm_layout **re
 
                 if (cdm_nodemask_test(&l->device_nodes, n->id))
                         continue;
-                is_system = c->system_nodes_auto ? n->has_cpu && n->has_memory
+                is_system = c->system_nodes_auto ? cdm_node_auto_role(n) == CDM_NODE_SYSTEM
                                                  : cdm_nodemask_test(&c->system_nodes, n->id);
                 if (is_system) {
                         cdm_nodemask_set(&l->system_nodes, n->id);
@@ -178,7 +170,7 @@ int cdm_layout_build(const cdm_topology *t, const cdm_config *c, cdm_layout **re
                                 return -ENOMEM;
                         continue;
                 }
-                if (auto_device_node(n)) {
+                if (cdm_node_auto_role(n) == CDM_NODE_DEVICE) {
                         char name[32];
                         cdm_device *d;
 

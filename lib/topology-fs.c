@@ -198,40 +198,6 @@ static int read_blocks(cdm_ctx *ctx, cdm_node *n)
         return 0;
 }
 
-static int read_hugepages(cdm_ctx *ctx, cdm_node *n)
-{
-        _cleanup_closedir_ DIR *d = NULL;
-        _cleanup_free_ char *path = NULL;
-        struct dirent *de;
-        int r;
-
-        if (asprintf(&path, NODE_DIR "/node%u/hugepages", n->id) < 0)
-                return -ENOMEM;
-        r = opendir_at(ctx->sys_fd, path, &d);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return cdm_error(ctx, r, "%s/sys/%s: %m", root_prefix(ctx), path);
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *file = NULL, *buf = NULL;
-                uint64_t v;
-
-                if (strncmp(de->d_name, "hugepages-", 10) != 0)
-                        continue;
-                if (asprintf(&file, "%s/%s/nr_hugepages", path, de->d_name) < 0)
-                        return -ENOMEM;
-                r = read_sys(ctx, file, true, &buf, NULL);
-                if (r == -ENOENT)
-                        continue;
-                if (r < 0)
-                        return r;
-                if (safe_atou64(buf, &v) < 0)
-                        return bad_file(ctx, file, -EBADMSG, "not a number");
-                n->hugepages += v;
-        }
-        return 0;
-}
-
 static int read_node(cdm_ctx *ctx, cdm_topology *t, cdm_node *n)
 {
         _cleanup_free_ char *path = NULL, *buf = NULL;
@@ -293,9 +259,6 @@ static int read_node(cdm_ctx *ctx, cdm_topology *t, cdm_node *n)
 #undef NODE_FILE
 
         r = read_hmat(ctx, n);
-        if (r < 0)
-                return r;
-        r = read_hugepages(ctx, n);
         if (r < 0)
                 return r;
         {

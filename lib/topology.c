@@ -105,18 +105,17 @@ _public_ uint64_t cdm_topology_node_free_bytes(const cdm_topology *t, size_t i)
         return i < t->n_nodes ? t->nodes[i].mem.free : 0;
 }
 
+cdm_node_role cdm_node_auto_role(const cdm_node *n)
+{
+        if (n->has_cpu)
+                return n->has_memory ? CDM_NODE_SYSTEM : CDM_NODE_IGNORED;
+        return n->has_memory || n->n_blocks > 0 ? CDM_NODE_DEVICE : CDM_NODE_IGNORED;
+}
+
 _public_ int cdm_topology_node_role(const cdm_topology *t, size_t i, cdm_node_role *ret)
 {
-        const cdm_node *n;
-
         if (i >= t->n_nodes)
                 return -EINVAL;
-        n = &t->nodes[i];
-        if (n->has_cpu)
-                *ret = n->has_memory ? CDM_NODE_SYSTEM : CDM_NODE_IGNORED;
-        else if (n->has_memory || n->n_blocks > 0)
-                *ret = CDM_NODE_DEVICE;
-        else
-                *ret = CDM_NODE_IGNORED;
+        *ret = cdm_node_auto_role(&t->nodes[i]);
         return 0;
 }

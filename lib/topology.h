@@ -80,12 +80,10 @@ typedef struct cdm_node {
         int memory_tier; /* -1 when the kernel has no memory tiers */
         cdm_block *blocks;
         size_t n_blocks;
-        uint64_t hugepages; /* persistent huge pages in the node's pools, all sizes */
         uint64_t memory_failures; /* nodeN/memory_failure/total (6.3+), 0 when absent */
         char *nvidia_gpu;   /* PCI address of the GPU whose memory this is, or NULL */
         char *nvidia_status;
         char *dax_device; /* daxX.Y whose target_node this is, or NULL */
-        bool cxl;         /* a CXL region targets this node */
 } cdm_node;
 
 struct cdm_topology {
@@ -105,6 +103,9 @@ cdm_topology *cdm_topology_new(void);
 void cdm_node_done(cdm_node *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_topology *, cdm_topology_free);
 
+/* What a node is without configuration: CPUs and memory make a system node; no CPUs but
+ * memory, or memory blocks waiting offline, a device node; anything else is ignored. */
+cdm_node_role cdm_node_auto_role(const cdm_node *n);
 /* Bytes of memory a node has or will have: its MemTotal, or its blocks while all are offline. */
 uint64_t cdm_node_size(const cdm_topology *t, const cdm_node *n);
 unsigned cdm_node_blocks_online(const cdm_node *n);
