@@ -30,6 +30,7 @@ void cdm_audit_done(cdm_audit *a)
         free(a->items);
         free(a->alarms);
         free(a->root_pids);
+        free(a->jobs);
         *a = CDM_AUDIT_NULL;
 }
 
@@ -81,62 +82,84 @@ static int add_item(cdm_audit *a, const char *owner, const char *device, const c
         return 0;
 }
 
-static int usage_of(cdm_ctx *ctx, const char *cgroup, const cdm_nodemask *nodes, cdm_numa_usage *ret)
+/* One cgroup's memory.numa_stat, read once and looked at for every device. */
+static int audit_cgroup(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_cgroup_roles *roles,
+                size_t i, uint64_t *children, cdm_audit *a)
 {
+        const cdm_cgroup *cg = &in->cgroups->items[i];
+        cdm_cgroup_role role = roles->role[i];
         _cleanup_free_ char *buf = NULL;
         const char *what = NULL;
         size_t len;
         int r;
 
-        r = cdm_cgroup_read(ctx, cgroup, "memory.numa_stat", &buf, &len);
+        r = cdm_cgroup_read(ctx, cg->path, "memory.numa_stat", &buf, &len);
+        if (r == -ENOENT)
+                return 0; /* vanished, or no memory controller there */
         if (r < 0)
                 return r;
-        r = cdm_parse_numa_stat(buf, len, nodes, ret, &what);
-        if (r < 0)
-                return cdm_error(ctx, r, "%s/memory.numa_stat: %s", cgroup, what);
-        return 0;
-}
-
-static int audit_device(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_cgroup_roles *roles,
-                const cdm_device *d, cdm_audit *a)
-{
-        const cdm_cgroup_tree *t = in->cgroups;
-        uint64_t node_use = 0, children = 0;
-        int r;
-
-        for (size_t i = 0; i < t->n; i++) {
-                cdm_cgroup_role role = roles->role[i];
+        for (size_t k = 0; k < in->layout->n_devices; k++) {
+                const cdm_device *d = &in->layout->devices[k];
+                bool own = role == CDM_CGROUP_JOB && streq(roles->grant[i]->device, d->name);
                 cdm_numa_usage u;
 
-                if (role == CDM_CGROUP_ROOT || role == CDM_CGROUP_INNER)
-                        continue;
-                r = usage_of(ctx, t->items[i].path, &d->nodes, &u);
-                if (r == -ENOENT)
-                        continue; /* vanished, or no memory controller there */
+                r = cdm_parse_numa_stat(buf, len, &d->nodes, &u, &what);
                 if (r < 0)
-                        return r;
-                if (t->items[i].parent == 0)
-                        children += u.anon + u.file;
+                        return cdm_error(ctx, r, "%s/memory.numa_stat: %s", cg->path, what);
+                if (cg->parent == 0)
+                        children[k] += u.anon + u.file;
+                if (own) {
+                        cdm_job_usage *ju = &a->jobs[roles->grant[i] - in->grants];
+                        cdm_numa_usage sys;
+
+                        r = cdm_parse_numa_stat(buf, len, &in->layout->system_nodes, &sys, &what);
+                        if (r < 0)
+                                return cdm_error(ctx, r, "%s/memory.numa_stat: %s", cg->path, what);
+                        *ju = (cdm_job_usage){ .measured = true, .device_bytes = u.anon + u.file,
+                                .system_bytes = sys.anon + sys.file };
+                }
                 /* An ancestor's figures are its jobs' and its frontier children's. */
                 if (role == CDM_CGROUP_ANCESTOR || u.anon + u.file == 0)
                         continue;
-                r = add_item(a, t->items[i].path, d->name, &u,
-                                role == CDM_CGROUP_JOB && streq(roles->grant[i]->device, d->name));
+                r = add_item(a, cg->path, d->name, &u, own);
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+/* The root cgroup's own share of a device: node usage minus what its children hold. */
+static int audit_root_share(const cdm_isolation_input *in, const cdm_device *d, uint64_t children,
+                cdm_audit *a)
+{
+        uint64_t node_use = 0;
+
         for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
                 const cdm_node *n = cdm_topology_find_node(in->topo, (unsigned) id);
                 if (n)
                         node_use += n->mem.anon_pages + n->mem.file_pages;
         }
-        if (node_use > children + CDM_AUDIT_ROOT_NOISE_BYTES) {
-                cdm_numa_usage u = { .anon = node_use - children };
-                r = add_item(a, "/", d->name, &u, false);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        if (node_use <= children + CDM_AUDIT_ROOT_NOISE_BYTES)
+                return 0;
+        return add_item(a, "/", d->name, &(cdm_numa_usage){ .anon = node_use - children }, false);
+}
+
+static int audit_cgroups(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_cgroup_roles *roles,
+                cdm_audit *a)
+{
+        _cleanup_free_ uint64_t *children = calloc(in->layout->n_devices ?: 1, sizeof(uint64_t));
+        int r = 0;
+
+        a->jobs = calloc(in->n_grants ?: 1, sizeof(cdm_job_usage));
+        if (!children || !a->jobs)
+                return -ENOMEM;
+        a->n_jobs = in->n_grants;
+        for (size_t i = 0; r >= 0 && i < in->cgroups->n; i++)
+                if (roles->role[i] != CDM_CGROUP_ROOT && roles->role[i] != CDM_CGROUP_INNER)
+                        r = audit_cgroup(ctx, in, roles, i, children, a);
+        for (size_t k = 0; r >= 0 && k < in->layout->n_devices; k++)
+                r = audit_root_share(in, &in->layout->devices[k], children[k], a);
+        return r;
 }
 
 static bool is_kernel_thread(cdm_ctx *ctx, int pid)
@@ -199,8 +222,8 @@ int cdm_audit_run(cdm_ctx *ctx, const cdm_isolation_input *in, cdm_audit *ret)
         r = cdm_audit_alarms(in->topo, in->layout, &a);
         if (r >= 0 && in->cgroups && in->cgroups->n > 0) {
                 r = cdm_cgroup_roles_compute(in, &roles);
-                for (size_t i = 0; r >= 0 && i < in->layout->n_devices; i++)
-                        r = audit_device(ctx, in, &roles, &in->layout->devices[i], &a);
+                if (r >= 0)
+                        r = audit_cgroups(ctx, in, &roles, &a);
                 if (r >= 0)
                         r = audit_root_pids(ctx, &a);
         }

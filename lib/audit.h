@@ -20,6 +20,13 @@ typedef struct cdm_audit_item {
         bool granted;      /* a job's use of its own device: not spill */
 } cdm_audit_item;
 
+/* A granted job's memory, on its device and on the system nodes. */
+typedef struct cdm_job_usage {
+        bool measured; /* false when its memory.numa_stat could not be read */
+        uint64_t device_bytes;
+        uint64_t system_bytes;
+} cdm_job_usage;
+
 typedef struct cdm_audit {
         cdm_audit_item *items;
         size_t n_items;
@@ -28,6 +35,8 @@ typedef struct cdm_audit {
         size_t n_alarms;
         int *root_pids; /* user processes (not kernel threads) in the root cgroup */
         size_t n_root_pids;
+        cdm_job_usage *jobs; /* parallel to the input's grants */
+        size_t n_jobs;
 } cdm_audit;
 
 #define CDM_AUDIT_NULL ((cdm_audit){ 0 })

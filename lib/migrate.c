@@ -38,7 +38,7 @@
 
 #include "ctx.h"
 #include "migrate-job.h"
-#include "util/fileio.h"
+#include "proc-fs.h"
 
 /* Pure controller and pacer. */
 
@@ -193,31 +193,7 @@ static uint64_t pages_on(const cdm_vma_list *l, const cdm_nodemask *nodes)
 /* Read and parse maps and numa_maps; -ESRCH when the process is gone. */
 static int read_vmas(cdm_migrate_job *job, cdm_vma_list **ret)
 {
-        _cleanup_free_ char *maps = NULL, *numa_maps = NULL;
-        size_t maps_len, numa_maps_len;
-        const char *what = NULL;
-        char path[64];
-        int r;
-
-        if (job->ctx->proc_fd < 0)
-                return cdm_error(job->ctx, -ENOENT, "%s/proc: no such directory", job->ctx->root);
-        (void) snprintf(path, sizeof(path), "%d/maps", job->pid);
-        r = read_file_at(job->ctx->proc_fd, path, CDM_PROC_MAPS_MAX, &maps, &maps_len);
-        if (r >= 0) {
-                (void) snprintf(path, sizeof(path), "%d/numa_maps", job->pid);
-                r = read_file_at(job->ctx->proc_fd, path, CDM_PROC_MAPS_MAX, &numa_maps,
-                                &numa_maps_len);
-        }
-        if (r == -ENOENT || r == -ESRCH)
-                return -ESRCH;
-        if (r == -EACCES)
-                r = -EPERM; /* no ptrace access; -EACCES means "outside the cpuset" here */
-        if (r < 0)
-                return cdm_error(job->ctx, r, "proc/%s: %m", path);
-        r = cdm_parse_proc_maps(maps, maps_len, numa_maps, numa_maps_len, &job->both, ret, &what);
-        if (r < 0)
-                return cdm_error(job->ctx, r, "proc/%d/numa_maps: %s", job->pid, what ?: "bad");
-        return 0;
+        return cdm_proc_vmas_read(job->ctx, job->pid, &job->both, ret);
 }
 
 /*
