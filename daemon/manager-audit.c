@@ -22,27 +22,11 @@
 #include "manager-devices.h"
 #include "manager-jobs.h"
 #include "manager-metrics.h"
+#include "manager-move.h"
 #include "manager.h"
 #include "migrate.h"
 #include "sys.h"
 #include "util/time-util.h"
-
-static int repair_pids(Manager *m, const int *pids, size_t n, const cdm_device *d,
-                cdm_migrate_stats *stats)
-{
-        cdm_migrate_params params = {
-                .max_stall_usec = m->config->max_stall_usec,
-                .max_bytes_per_sec = m->config->bandwidth_mbps * 1000000ULL,
-        };
-
-        for (size_t i = 0; i < n; i++) {
-                int r = cdm_migrate_process(m->ctx, &cdm_sys_ops_numa, pids[i], &d->nodes,
-                                &m->layout->system_nodes, &params, stats);
-                if (r < 0 && r != -ESRCH)
-                        log_warning_errno(r, "Failed to move pages of process %d off %s: %m", pids[i], d->name);
-        }
-        return 0;
-}
 
 static void repair_item(Manager *m, cdm_audit_item *it)
 {
@@ -55,14 +39,15 @@ static void repair_item(Manager *m, cdm_audit_item *it)
         if (!d)
                 return;
         if (streq(it->owner, "/")) {
-                repair_pids(m, m->audit.root_pids, m->audit.n_root_pids, d, &stats);
+                manager_move_pids(m, m->audit.root_pids, m->audit.n_root_pids, &d->nodes,
+                                &m->layout->system_nodes, true, &stats);
         } else {
                 r = cdm_cgroup_pids_recursive(m->ctx, it->owner, &pids, &n);
                 if (r < 0) {
                         log_debug("Cannot list the processes of %s: %s", it->owner, strerror(-r));
                         return;
                 }
-                repair_pids(m, pids, n, d, &stats);
+                manager_move_pids(m, pids, n, &d->nodes, &m->layout->system_nodes, true, &stats);
         }
         m->repaired_bytes += stats.bytes_moved;
         it->repaired += stats.bytes_moved;
@@ -111,18 +96,17 @@ static void move_root_processes(Manager *m)
 
 int manager_audit(Manager *m)
 {
-        cdm_knobs knobs = CDM_KNOBS_NULL;
-        cdm_nodemask fenced;
-        cdm_isolation_input in = { .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants,
-                .fenced = &fenced };
+        ManagerInput input;
         int r;
 
-        manager_fenced_nodes(m, &fenced);
         cdm_audit_done(&m->audit);
         if (!m->layout || m->layout->n_devices == 0)
                 return 0;
-        r = cdm_audit_run(m->ctx, &in, &m->audit);
+        r = manager_input_begin(m, m->cgroups, /* read_knobs= */ false, &input);
+        if (r < 0)
+                return r;
+        r = cdm_audit_run(m->ctx, &input.in, &m->audit);
+        manager_input_end(&input);
         if (r < 0)
                 return log_error_errno(r, "Audit failed: %s", cdm_ctx_last_error(m->ctx));
 
@@ -145,8 +129,7 @@ int manager_audit(Manager *m)
                                         (unsigned long long) it->anon, (unsigned long long) it->file);
                         bus_emit_spill(m, "SpillDetected", it->owner, it->device, it->anon + it->file);
                 }
-                /* Below --root the processes are not this system's: report, never move. */
-                if (m->config->repair_migrate && !m->dry_run && cdm_ctx_is_live(m->ctx))
+                if (m->config->repair_migrate)
                         repair_item(m, it);
         }
         m->last_spilled = m->audit.spilled_bytes;

@@ -30,8 +30,8 @@
 #include "manager-bus.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
-#include "migrate.h"
-#include "numa-maps.h"
+#include "manager-move.h"
+#include "proc-fs.h"
 #include "sys.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
@@ -195,10 +195,13 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
                 return JOB_NOT_ONLINE;
         }
         s->fault = fault;
-        s->evacuation_pending = true;
         set_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason);
-        /* Fence now; the evacuation runs right after this call returns. */
+        /* Fence now, within the call; the evacuation runs in the next cycle, right after the
+         * reply, so the caller is not held for as long as moving the pages takes. */
         (void) manager_cycle(m);
+        s = find_state(m, device, false);
+        if (s)
+                s->evacuation_pending = true;
         manager_schedule_cycle(m);
         return JOB_OK;
 }
@@ -227,75 +230,50 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
         return JOB_OK;
 }
 
-/* Every process of the system with pages on the device's nodes: move them to system nodes. */
-static uint64_t evacuate_processes(Manager *m, const cdm_device *d)
+/* Every process of the system with pages on the device's nodes: move them to system nodes.
+ * A fault evacuation has no bandwidth cap. */
+static uint64_t evacuate_processes(Manager *m, const cdm_device *d, bool fault)
 {
-        cdm_migrate_params params = { .max_stall_usec = m->config->max_stall_usec };
+        _cleanup_free_ int *pids = NULL;
         cdm_migrate_stats stats = { 0 };
-        struct dirent *de;
-        DIR *dir;
-        int fd;
+        size_t n = 0;
 
-        if (!cdm_ctx_is_live(m->ctx) || m->ctx->proc_fd < 0)
+        if (cdm_proc_list_pids(m->ctx, &pids, &n) < 0)
                 return 0;
-        fd = openat(m->ctx->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || !(dir = fdopendir(fd))) {
-                if (fd >= 0)
-                        (void) close(fd);
-                return 0;
-        }
-        while ((de = readdir(dir))) {
-                int pid = atoi(de->d_name);
-
-                if (pid <= 0 || pid == getpid())
-                        continue;
-                (void) cdm_migrate_process(m->ctx, &cdm_sys_ops_numa, pid, &d->nodes,
-                                &m->layout->system_nodes, &params, &stats);
-        }
-        (void) closedir(dir);
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] == getpid())
+                        pids[i] = pids[--n];
+        manager_move_pids(m, pids, n, &d->nodes, &m->layout->system_nodes, !fault, &stats);
         return stats.bytes_moved;
 }
 
 /* Name the processes that still map pages on the device. */
 static char *holders(Manager *m, const cdm_device *d)
 {
+        _cleanup_free_ int *pids = NULL;
         strbuf b = STRBUF_NULL;
-        struct dirent *de;
-        DIR *dir;
-        int fd = openat(m->ctx->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        size_t n = 0;
 
-        if (fd < 0 || !(dir = fdopendir(fd))) {
-                if (fd >= 0)
-                        (void) close(fd);
+        if (cdm_proc_list_pids(m->ctx, &pids, &n) < 0)
                 return NULL;
-        }
-        while ((de = readdir(dir))) {
-                _cleanup_free_ char *maps = NULL, *nmaps = NULL, *comm = NULL;
-                char p1[300], p2[300], p3[300];
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *comm = NULL;
                 cdm_vma_list *v = NULL;
-                const char *what;
-                size_t l1, l2;
+                char path[32];
                 uint64_t bytes;
 
-                if (atoi(de->d_name) <= 0)
-                        continue;
-                (void) snprintf(p1, sizeof(p1), "%s/maps", de->d_name);
-                (void) snprintf(p2, sizeof(p2), "%s/numa_maps", de->d_name);
-                (void) snprintf(p3, sizeof(p3), "%s/comm", de->d_name);
-                if (read_file_at(m->ctx->proc_fd, p1, 64u << 20, &maps, &l1) < 0 ||
-                                read_file_at(m->ctx->proc_fd, p2, 64u << 20, &nmaps, &l2) < 0 ||
-                                cdm_parse_proc_maps(maps, l1, nmaps, l2, &d->nodes, &v, &what) < 0)
+                if (cdm_proc_vmas_read(m->ctx, pids[i], &d->nodes, &v) < 0)
                         continue;
                 bytes = cdm_vma_list_bytes_on(v, &d->nodes);
                 cdm_vma_list_free(v);
                 if (bytes == 0)
                         continue;
-                if (read_file_at(m->ctx->proc_fd, p3, 4096, &comm, NULL) >= 0)
+                (void) snprintf(path, sizeof(path), "%d/comm", pids[i]);
+                if (read_file_at(m->ctx->proc_fd, path, 4096, &comm, NULL) >= 0)
                         comm[strcspn(comm, "\n")] = 0;
-                strbuf_printf(&b, "%spid %s (%s) holds %llu bytes", b.len ? ", " : "", de->d_name,
+                strbuf_printf(&b, "%spid %d (%s) holds %llu bytes", b.len ? ", " : "", pids[i],
                                 comm ?: "?", (unsigned long long) bytes);
         }
-        (void) closedir(dir);
         return strbuf_steal(&b);
 }
 
@@ -367,7 +345,7 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
         if (!d)
                 return;
         announce(m, s, "fenced: no cgroup may allocate there, its jobs are suspended");
-        moved = evacuate_processes(m, d);
+        moved = evacuate_processes(m, d, s->fault);
         log_info("Device %s: %llu bytes of mapped memory moved to system nodes.", d->name,
                         (unsigned long long) moved);
         {

@@ -24,6 +24,7 @@
 #include "manager-bus.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
+#include "manager-move.h"
 #include "migrate.h"
 #include "sys.h"
 #include "util/parse-util.h"
@@ -155,60 +156,9 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         }
         log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
                         (unsigned long long) quota, device, policy);
-        (void) manager_rebuild_grants(m);
         (void) manager_apply_job(m, cgroup);
         bus_emit_job_added(m, id);
         return JOB_OK;
-}
-
-uint64_t manager_cgroup_bytes_on(Manager *m, const char *cgroup, const cdm_nodemask *nodes)
-{
-        _cleanup_free_ char *buf = NULL;
-        cdm_numa_usage u = { 0 };
-        const char *what;
-        size_t len;
-
-        if (cdm_cgroup_read(m->ctx, cgroup, "memory.numa_stat", &buf, &len) < 0 ||
-                        cdm_parse_numa_stat(buf, len, nodes, &u, &what) < 0)
-                return 0;
-        return u.anon + u.file;
-}
-
-/*
- * Move up to @budget bytes of a job's pages. What moved is measured on the cgroup's
- * memory.numa_stat, not from move_pages' per-page statuses: moving one 4 KiB page of a
- * transparent huge page moves all 2 MiB of it.
- */
-static void move_job_pages(Manager *m, cdm_job *j, const cdm_nodemask *from, const cdm_nodemask *to,
-                uint64_t budget, uint64_t *moved)
-{
-        _cleanup_free_ int *pids = NULL;
-        cdm_migrate_params params = { .max_stall_usec = m->config->max_stall_usec,
-                .max_bytes_per_sec = m->config->bandwidth_mbps * 1000000ULL,
-                .no_migrate_pages = budget != UINT64_MAX };
-        cdm_migrate_stats stats = { 0 };
-        size_t n = 0;
-
-        /* Below --root the processes are not this system's: never move their pages. */
-        uint64_t base, done = 0;
-
-        if (!cdm_ctx_is_live(m->ctx) || cdm_cgroup_pids_recursive(m->ctx, j->cgroup, &pids, &n) < 0)
-                return;
-        base = manager_cgroup_bytes_on(m, j->cgroup, to);
-        for (size_t i = 0; i < n && done < budget; i++) {
-                _cleanup_(cdm_migrate_job_freep) cdm_migrate_job *mj = NULL;
-                uint64_t wait, now;
-                int r;
-
-                if (cdm_migrate_job_new(m->ctx, &cdm_sys_ops_numa, pids[i], from, to, &params, &mj) < 0)
-                        continue;
-                do {
-                        r = cdm_migrate_job_step(mj, &stats, &wait);
-                        now = manager_cgroup_bytes_on(m, j->cgroup, to);
-                        done = now > base ? now - base : 0;
-                } while (r == CDM_MIGRATE_AGAIN && done < budget);
-        }
-        *moved += done;
 }
 
 int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg)
@@ -233,13 +183,12 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         /* Fence at once: without its grant, the cycle restricts the cgroup to the system nodes,
          * which in cgroup v2 also moves its pages. */
         cdm_jobs_remove(&m->jobs, id);
-        (void) manager_rebuild_grants(m);
         r = manager_save_jobs(m);
         (void) manager_cycle(m);
         /* Whatever the cpuset move left behind goes back too. */
         d = m->layout ? cdm_layout_find_device(m->layout, gone.device) : NULL;
         if (d && cgroup_exists(m, gone.cgroup))
-                move_job_pages(m, &gone, &d->nodes, &m->layout->system_nodes, UINT64_MAX, &moved);
+                moved = manager_move_cgroup(m, gone.cgroup, &d->nodes, &m->layout->system_nodes, UINT64_MAX);
         if (cgroup_exists(m, gone.cgroup))
                 restore_memcg(m, &gone);
         log_info("Revoked job %s (%s): %s; %llu bytes moved back after fencing.", gone.id, gone.cgroup,
@@ -316,10 +265,8 @@ void manager_drop_vanished_jobs(Manager *m)
                 if (id)
                         bus_emit_job_removed(m, id, "cgroup-gone");
         }
-        if (changed) {
-                (void) manager_rebuild_grants(m);
+        if (changed)
                 (void) manager_save_jobs(m);
-        }
 }
 
 static void job_usage(Manager *m, cdm_job *j, const cdm_device *d)
@@ -355,9 +302,14 @@ void manager_enforce_jobs(Manager *m)
                 }
                 before_dev = j->device_bytes;
                 before_sys = j->system_bytes;
-                job_usage(m, j, d);
+                /* The audit has just read the job's memory.numa_stat (its grants are the jobs,
+                 * in order); read it again only after moving pages. */
+                if (i < m->audit.n_jobs && m->audit.jobs[i].measured) {
+                        j->device_bytes = m->audit.jobs[i].device_bytes;
+                        j->system_bytes = m->audit.jobs[i].system_bytes;
+                }
                 if (j->device_bytes > j->quota) {
-                        uint64_t moved = 0, excess = j->device_bytes - j->quota;
+                        uint64_t moved, excess = j->device_bytes - j->quota;
 
                         j->state = CDM_JOB_OVER_QUOTA;
                         if (old != CDM_JOB_OVER_QUOTA) {
@@ -366,19 +318,17 @@ void manager_enforce_jobs(Manager *m)
                                                 (unsigned long long) j->quota);
                                 bus_emit_quota_exceeded(m, j);
                         }
-                        if (!m->dry_run)
-                                move_job_pages(m, j, &d->nodes, &m->layout->system_nodes, excess, &moved);
+                        moved = manager_move_cgroup(m, j->cgroup, &d->nodes, &m->layout->system_nodes, excess);
                         j->moved_to_system += moved;
                         job_usage(m, j, d);
                         if (j->device_bytes <= j->quota)
                                 j->state = CDM_JOB_ACTIVE;
                 } else {
                         j->state = CDM_JOB_ACTIVE;
-                        if (j->policy == CDM_POLICY_DEVICE_FIRST && !m->dry_run && j->system_bytes > 0) {
-                                uint64_t moved = 0;
+                        if (j->policy == CDM_POLICY_DEVICE_FIRST && j->system_bytes > 0) {
+                                uint64_t moved = manager_move_cgroup(m, j->cgroup, &m->layout->system_nodes,
+                                                &d->nodes, j->quota - j->device_bytes);
 
-                                move_job_pages(m, j, &m->layout->system_nodes, &d->nodes,
-                                                j->quota - j->device_bytes, &moved);
                                 j->moved_to_device += moved;
                                 if (moved)
                                         job_usage(m, j, d);

@@ -23,8 +23,6 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
 int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg);
 int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg);
 int manager_set_policy(Manager *m, const char *id, const char *policy, char **ret_msg);
-/* Bytes (anon + file) a cgroup has on @nodes, from its memory.numa_stat; 0 when unreadable. */
-uint64_t manager_cgroup_bytes_on(Manager *m, const char *cgroup, const cdm_nodemask *nodes);
 /* Drop jobs whose cgroup is gone (after a restart, or found by the audit). */
 void manager_drop_vanished_jobs(Manager *m);
 /* Per-job usage, quota enforcement and device-first placement, after each audit. */

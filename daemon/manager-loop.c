@@ -47,8 +47,8 @@ static bool want_watch(Manager *m, const char *path)
 {
         if (streq(path, "/"))
                 return true;
-        for (size_t i = 0; i < m->n_grants; i++)
-                if (cdm_cgroup_path_is_below(m->grants[i].cgroup, path, false))
+        for (size_t i = 0; i < m->jobs.n; i++)
+                if (cdm_cgroup_path_is_below(m->jobs.items[i].cgroup, path, false))
                         return true;
         return false;
 }
@@ -98,8 +98,8 @@ static void watch_cgroups(Manager *m)
                         w->n_wds--;
                 }
         add_watch(m, "/");
-        for (size_t i = 0; i < m->n_grants; i++) {
-                _cleanup_free_ char *path = strdup(m->grants[i].cgroup);
+        for (size_t i = 0; i < m->jobs.n; i++) {
+                _cleanup_free_ char *path = strdup(m->jobs.items[i].cgroup);
                 char *slash;
 
                 while (path && (slash = strrchr(path, '/')) && slash != path) {
@@ -114,7 +114,7 @@ static void run_cycle(Manager *m)
         (void) manager_cycle(m);
         watch_cgroups(m);
         (void) sd_notifyf(false, "STATUS=%zu device(s), %zu grant(s), %zu setting(s) planned, %zu failed",
-                        m->layout ? m->layout->n_devices : 0, m->n_grants, m->plan.n_items,
+                        m->layout ? m->layout->n_devices : 0, m->jobs.n, m->plan.n_items,
                         m->plan_failures);
 }
 

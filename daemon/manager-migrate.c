@@ -20,6 +20,7 @@
 #include "manager-devices.h"
 #include "manager-jobs.h"
 #include "manager-migrate.h"
+#include "manager-move.h"
 #include "migrate.h"
 #include "sys.h"
 #include "util/time-util.h"

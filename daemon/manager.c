@@ -86,26 +86,43 @@ Manager *manager_free(Manager *m)
         cdm_jobs_done(&m->jobs);
         manager_device_states_free(m);
         manager_migrations_free(m);
-        free(m->grants);
         cdm_ctx_unref(m->ctx);
         cdm_config_free(m->config);
         free(m);
         return NULL;
 }
 
-int manager_rebuild_grants(Manager *m)
+int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_knobs,
+                ManagerInput *ret)
 {
-        cdm_grant *g = calloc(m->jobs.n ?: 1, sizeof(cdm_grant));
+        ManagerInput i = { .grants = calloc(m->jobs.n ?: 1, sizeof(cdm_grant)) };
+        int r;
 
-        if (!g)
-                return -ENOMEM;
-        for (size_t i = 0; i < m->jobs.n; i++)
-                g[i] = (cdm_grant){ .id = m->jobs.items[i].id, .cgroup = m->jobs.items[i].cgroup,
-                        .device = m->jobs.items[i].device };
-        free(m->grants);
-        m->grants = g;
-        m->n_grants = m->jobs.n;
+        if (!i.grants)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        for (size_t k = 0; k < m->jobs.n; k++)
+                i.grants[k] = (cdm_grant){ .id = m->jobs.items[k].id, .cgroup = m->jobs.items[k].cgroup,
+                        .device = m->jobs.items[k].device };
+        if (read_knobs) {
+                r = cdm_knobs_read(m->ctx, m->layout, &i.knobs);
+                if (r < 0) {
+                        free(i.grants);
+                        return log_error_errno(r, "Failed to read kernel knobs: %m");
+                }
+        }
+        manager_fenced_nodes(m, &i.fenced);
+        *ret = i;
+        ret->in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
+                .cgroups = cgroups, .knobs = &ret->knobs, .grants = ret->grants, .n_grants = m->jobs.n,
+                .fenced = &ret->fenced };
         return 0;
+}
+
+void manager_input_end(ManagerInput *i)
+{
+        cdm_knobs_done(&i->knobs);
+        free(i->grants);
+        i->grants = NULL;
 }
 
 int manager_save_jobs(Manager *m)
@@ -158,51 +175,38 @@ int manager_set_grants_from_config(Manager *m)
                 if (r < 0)
                         return log_error_errno(r, "Out of memory.");
         }
-        return manager_rebuild_grants(m);
+        return 0;
 }
 
 static int collect_and_plan(Manager *m)
 {
-        const char **paths = NULL;
-        cdm_knobs knobs = CDM_KNOBS_NULL;
-        cdm_nodemask fenced;
-        cdm_isolation_input in;
+        _cleanup_free_ const char **paths = NULL;
+        ManagerInput i;
         int r;
 
         cdm_plan_done(&m->plan);
         m->cgroups = cdm_cgroup_tree_free(m->cgroups);
-        m->layout = cdm_layout_free(m->layout);
-        m->topo = cdm_topology_free(m->topo);
-
-        r = cdm_topology_read(m->ctx, &m->topo);
+        r = manager_reread_topology(m);
         if (r < 0)
-                return log_error_errno(r, "Failed to read the topology: %s", cdm_ctx_last_error(m->ctx));
-        r = cdm_layout_build(m->topo, m->config, &m->layout);
-        if (r < 0)
-                return log_error_errno(r, "Failed to classify nodes: %m");
+                return r;
         manager_detect_faults(m);
 
-        paths = calloc(m->n_grants ?: 1, sizeof(char *));
+        paths = calloc(m->jobs.n ?: 1, sizeof(char *));
         if (!paths)
                 return log_error_errno(-ENOMEM, "Out of memory.");
-        for (size_t i = 0; i < m->n_grants; i++)
-                paths[i] = m->grants[i].cgroup;
-        r = cdm_cgroup_tree_read(m->ctx, paths, m->n_grants, &m->cgroups);
-        free(paths);
+        for (size_t k = 0; k < m->jobs.n; k++)
+                paths[k] = m->jobs.items[k].cgroup;
+        r = cdm_cgroup_tree_read(m->ctx, paths, m->jobs.n, &m->cgroups);
         if (r == -ENOENT)
                 log_debug("No cgroup2 tree below the root, cpusets are not planned.");
         else if (r < 0)
                 return log_error_errno(r, "Failed to read the cgroup tree: %s", cdm_ctx_last_error(m->ctx));
 
-        r = cdm_knobs_read(m->ctx, m->layout, &knobs);
+        r = manager_input_begin(m, m->cgroups, /* read_knobs= */ true, &i);
         if (r < 0)
-                return log_error_errno(r, "Failed to read kernel knobs: %m");
-        manager_fenced_nodes(m, &fenced);
-        in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = m->cgroups, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants,
-                .fenced = &fenced };
-        r = cdm_isolation_plan(&in, &m->plan);
-        cdm_knobs_done(&knobs);
+                return r;
+        r = cdm_isolation_plan(&i.in, &m->plan);
+        manager_input_end(&i);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan: %m");
         return 0;
@@ -229,10 +233,10 @@ int manager_reread_topology(Manager *m)
         return 0;
 }
 
-static void log_results(Manager *m, const int *results)
+static void log_results(const cdm_plan *plan, const int *results)
 {
-        for (size_t i = 0; i < m->plan.n_items; i++) {
-                const cdm_plan_item *it = &m->plan.items[i];
+        for (size_t i = 0; i < plan->n_items; i++) {
+                const cdm_plan_item *it = &plan->items[i];
                 cdm_apply_class c = cdm_apply_classify(results[i]);
 
                 if (c == CDM_APPLY_OK)
@@ -248,51 +252,54 @@ static void log_results(Manager *m, const int *results)
         }
 }
 
+/* Apply a plan (old values recorded first) and log each result once. */
+static int apply_and_log(Manager *m, const cdm_plan *plan, size_t *ret_failed)
+{
+        _cleanup_free_ int *results = NULL;
+        int r;
+
+        *ret_failed = 0;
+        if (m->dry_run || plan->n_items == 0)
+                return 0;
+        results = calloc(plan->n_items, sizeof(int));
+        if (!results)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        r = cdm_apply_plan(m->ctx, plan, &m->state, results, ret_failed);
+        log_results(plan, results);
+        if (r < 0)
+                return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));
+        return 1;
+}
+
 /*
- * What a new grant changes: the job's cgroup and its ancestors only (their siblings are
- * already fenced). Reading just that chain keeps a grant cheap when thousands of jobs exist;
- * the next full cycle checks everything anyway.
+ * What a new grant changes: the job's cgroup and its ancestors, and the children of the
+ * ancestors it opens (cdm_cgroup_tree_read_path()). Reading just that keeps a grant cheap
+ * when thousands of jobs exist; the next full cycle checks everything anyway.
  */
 int manager_apply_job(Manager *m, const char *cgroup)
 {
         _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
-        _cleanup_free_ int *results = NULL;
-        cdm_knobs knobs = CDM_KNOBS_NULL;
+        const cdm_job *j = cdm_jobs_find_cgroup(&m->jobs, cgroup);
         cdm_plan plan = CDM_PLAN_NULL;
-        cdm_isolation_input in;
-        cdm_nodemask fenced;
-        size_t failed = 0;
+        const cdm_device *d;
+        ManagerInput i;
+        size_t failed;
         int r;
 
-        const cdm_grant *g = NULL;
-        const cdm_device *d;
-
-        for (size_t i = 0; i < m->n_grants; i++)
-                if (streq(m->grants[i].cgroup, cgroup))
-                        g = &m->grants[i];
-        if (!m->topo || !m->layout || !g || !(d = cdm_layout_find_device(m->layout, g->device)))
+        if (!m->topo || !m->layout || !j || !(d = cdm_layout_find_device(m->layout, j->device)))
                 return manager_cycle(m);
         r = cdm_cgroup_tree_read_path(m->ctx, cgroup, &d->nodes, &tree);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the cgroups of %s: %m", cgroup);
-        manager_fenced_nodes(m, &fenced);
-        in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = tree, .knobs = &knobs, .grants = m->grants, .n_grants = m->n_grants,
-                .fenced = &fenced };
-        r = cdm_isolation_plan(&in, &plan);
-        if (r >= 0 && plan.n_items > 0 && !m->dry_run) {
-                results = calloc(plan.n_items, sizeof(int));
-                r = results ? cdm_apply_plan(m->ctx, &plan, &m->state, results, &failed) : -ENOMEM;
-                for (size_t i = 0; results && i < plan.n_items; i++)
-                        if (results[i] >= 0)
-                                log_info("Set %s to '%s' (was '%s'): %s.", plan.items[i].object,
-                                                plan.items[i].desired, plan.items[i].current, plan.items[i].reason);
-                        else if (cdm_apply_classify(results[i]) != CDM_APPLY_GONE)
-                                log_error_errno(results[i], "Failed to set %s to '%s': %m", plan.items[i].object,
-                                                plan.items[i].desired);
-        }
+        r = manager_input_begin(m, tree, /* read_knobs= */ false, &i);
+        if (r < 0)
+                return r;
+        r = cdm_isolation_plan(&i.in, &plan);
+        manager_input_end(&i);
+        if (r >= 0)
+                r = apply_and_log(m, &plan, &failed);
         cdm_plan_done(&plan);
-        return r < 0 ? log_error_errno(r, "Failed to apply the grant of %s: %m", cgroup) : 0;
+        return r < 0 ? r : 0;
 }
 
 int manager_dry_plan(Manager *m, cdm_plan *ret)
@@ -308,7 +315,6 @@ int manager_dry_plan(Manager *m, cdm_plan *ret)
 
 int manager_cycle(Manager *m)
 {
-        _cleanup_free_ int *results = NULL;
         int r;
 
         if (!m->dry_run)
@@ -316,20 +322,15 @@ int manager_cycle(Manager *m)
         r = collect_and_plan(m);
         if (r < 0)
                 return r;
-        m->plan_failures = 0;
-        if (m->dry_run || m->plan.n_items == 0)
-                return manager_audit(m);
-        results = calloc(m->plan.n_items, sizeof(int));
-        if (!results)
-                return log_error_errno(-ENOMEM, "Out of memory.");
-        r = cdm_apply_plan(m->ctx, &m->plan, &m->state, results, &m->plan_failures);
-        log_results(m, results);
-        if (r < 0)
-                return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));
-        /* Writing cpuset.mems moves pages and onlining adds memory: audit what is now. */
-        r = manager_reread_topology(m);
+        r = apply_and_log(m, &m->plan, &m->plan_failures);
         if (r < 0)
                 return r;
+        /* Writing cpuset.mems moves pages and onlining adds memory: audit what is now. */
+        if (r > 0) {
+                r = manager_reread_topology(m);
+                if (r < 0)
+                        return r;
+        }
         return manager_audit(m);
 }
 

@@ -3,7 +3,7 @@
 
 /*
  * The Manager owns everything with a lifetime longer than one cycle: the library context,
- * the configuration, the state directory, the grants, the event loop and its watchers.
+ * the configuration, the state directory, the jobs, the event loop and its watchers.
  */
 
 #include <stdbool.h>
@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "isolation.h"
 #include "jobs.h"
+#include "knobs.h"
 #include "layout.h"
 #include "plan.h"
 #include "state.h"
@@ -27,9 +28,7 @@ typedef struct Manager {
         char *config_path;
         bool dry_run;
         cdm_state state;
-        cdm_jobs jobs;     /* granted jobs: the configuration's and the bus's */
-        cdm_grant *grants; /* views of the jobs for the isolation plan */
-        size_t n_grants;
+        cdm_jobs jobs; /* granted jobs: the configuration's and the bus's */
 
         /* The last cycle's view, kept for the report and the audit. */
         cdm_topology *topo;
@@ -65,7 +64,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_cycle(Manager *m);
 int manager_restore(Manager *m);
 int manager_set_grants_from_config(Manager *m);
-int manager_rebuild_grants(Manager *m);
+/* The isolation input of the moment: its grants are the jobs, in the jobs' order (the
+ * audit's per-job figures are indexed by it). */
+typedef struct ManagerInput {
+        cdm_isolation_input in;
+        cdm_grant *grants;
+        cdm_knobs knobs;
+        cdm_nodemask fenced;
+} ManagerInput;
+
+int manager_input_begin(Manager *m, const struct cdm_cgroup_tree *cgroups, bool read_knobs,
+                ManagerInput *ret);
+void manager_input_end(ManagerInput *i);
 int manager_dry_plan(Manager *m, cdm_plan *ret);
 int manager_apply_job(Manager *m, const char *cgroup);
 int manager_reread_topology(Manager *m);
