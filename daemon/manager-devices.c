@@ -35,6 +35,7 @@
 #include "sys.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
+#include "util/strv.h"
 
 #define OFFLINE_TRIES 20 /* each write already retries inside the kernel for a while */
 
@@ -182,17 +183,13 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
 
         *ret_msg = NULL;
         if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
-                if (asprintf(ret_msg, "no device '%.64s'", device) < 0)
-                        *ret_msg = NULL;
-                return JOB_NO_DEVICE;
+                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%.64s'", device);
         }
         s = find_state(m, device, true);
         if (!s)
                 return -ENOMEM;
         if (!fault && s->state != DEV_ONLINE) {
-                if (asprintf(ret_msg, "device '%s' is %s", device, dev_state_to_string(s->state)) < 0)
-                        *ret_msg = NULL;
-                return JOB_NOT_ONLINE;
+                return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is %s", device, dev_state_to_string(s->state));
         }
         s->fault = fault;
         set_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason);
@@ -212,16 +209,12 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
 
         *ret_msg = NULL;
         if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
-                if (asprintf(ret_msg, "no device '%.64s'", device) < 0)
-                        *ret_msg = NULL;
-                return JOB_NO_DEVICE;
+                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%.64s'", device);
         }
         if (!s || s->state == DEV_ONLINE)
                 return JOB_OK;
         if (s->state == DEV_DRAINING && s->evacuation_pending) {
-                if (asprintf(ret_msg, "device '%s' is still being drained", device) < 0)
-                        *ret_msg = NULL;
-                return JOB_NOT_ONLINE;
+                return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is still being drained", device);
         }
         s->evacuation_pending = false;
         s->watching = false;

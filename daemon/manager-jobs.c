@@ -28,16 +28,8 @@
 #include "migrate.h"
 #include "sys.h"
 #include "util/parse-util.h"
+#include "util/strv.h"
 #include "util/time-util.h"
-
-static int job_error(int e, char **ret_msg, const char *fmt, const char *arg)
-{
-        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wformat-nonliteral\"");
-        if (asprintf(ret_msg, fmt, arg) < 0)
-                *ret_msg = NULL;
-        _Pragma("GCC diagnostic pop");
-        return e;
-}
 
 static JobError from_grant_error(cdm_grant_error e)
 {
@@ -135,14 +127,14 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
 
         *ret_msg = NULL;
         if (!m->layout)
-                return job_error(JOB_NO_DEVICE, ret_msg, "no device known yet%s", "");
+                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device known yet");
         e = cdm_jobs_check_grant(&m->jobs, m->layout, m->config, id, cgroup, device, quota, policy, ret_msg);
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
         if (manager_device_state(m, device) != DEV_ONLINE)
-                return job_error(JOB_NOT_ONLINE, ret_msg, "device '%s' is being drained, drained or failed", device);
+                return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is being drained, drained or failed", device);
         if (!cgroup_exists(m, cgroup))
-                return job_error(JOB_NO_CGROUP, ret_msg, "no cgroup '%s'", cgroup);
+                return msg_printf(ret_msg, JOB_NO_CGROUP, "no cgroup '%s'", cgroup);
         (void) cdm_policy_from_string(policy, &p);
         r = cdm_jobs_add(&m->jobs, id, cgroup, device, quota, p, now_usec(CLOCK_REALTIME), false, &j);
         if (r < 0)
@@ -171,7 +163,7 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
 
         *ret_msg = NULL;
         if (!j)
-                return job_error(JOB_NO_JOB, ret_msg, "no job '%s'", id);
+                return msg_printf(ret_msg, JOB_NO_JOB, "no job '%s'", id);
         /* Keep what is needed after the job is out of the table. */
         gone = (cdm_job){ .id = strdup(j->id), .cgroup = strdup(j->cgroup), .device = strdup(j->device),
                 .saved_memory_max = TAKE_PTR(j->saved_memory_max),
@@ -211,9 +203,9 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
 
         *ret_msg = NULL;
         if (!j)
-                return job_error(JOB_NO_JOB, ret_msg, "no job '%s'", id);
+                return msg_printf(ret_msg, JOB_NO_JOB, "no job '%s'", id);
         if (quota == 0)
-                return job_error(JOB_INVALID, ret_msg, "a quota of 0 bytes grants nothing; revoke the job%s", "");
+                return msg_printf(ret_msg, JOB_INVALID, "a quota of 0 bytes grants nothing; revoke the job");
         e = cdm_jobs_check_quota(&m->jobs, m->layout, j, quota, ret_msg);
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
@@ -232,15 +224,15 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
 int manager_set_policy(Manager *m, const char *id, const char *policy, char **ret_msg)
 {
         cdm_job *j = cdm_jobs_find(&m->jobs, id);
+        cdm_grant_error e;
         cdm_policy p;
 
         *ret_msg = NULL;
         if (!j)
-                return job_error(JOB_NO_JOB, ret_msg, "no job '%s'", id);
-        if (cdm_policy_from_string(policy, &p) < 0)
-                return job_error(JOB_INVALID, ret_msg, "unknown policy '%.64s' (manual, device-first, tiered)", policy);
-        if (p == CDM_POLICY_TIERED)
-                return job_error(JOB_NOT_SUPPORTED, ret_msg, "policy '%s' is not supported yet", policy);
+                return msg_printf(ret_msg, JOB_NO_JOB, "no job '%s'", id);
+        e = cdm_jobs_check_policy(policy, &p, ret_msg);
+        if (e != CDM_GRANT_OK)
+                return from_grant_error(e);
         j->policy = p;
         (void) manager_save_jobs(m);
         bus_emit_job_changed(m, j);

@@ -23,6 +23,7 @@
 #include "manager-move.h"
 #include "migrate.h"
 #include "sys.h"
+#include "util/strv.h"
 #include "util/time-util.h"
 #include "audit.h"
 
@@ -206,21 +207,19 @@ int manager_migrate(Manager *m, const char *job, const char *target, uint64_t by
 
         *ret_msg = NULL;
         if (!j)
-                return asprintf(ret_msg, "no job '%.64s'", job) < 0 ? -ENOMEM : JOB_NO_JOB;
+                return msg_printf(ret_msg, JOB_NO_JOB, "no job '%.64s'", job);
         d = m->layout ? cdm_layout_find_device(m->layout, j->device) : NULL;
         if (!d)
-                return asprintf(ret_msg, "no device '%s'", j->device) < 0 ? -ENOMEM : JOB_NO_DEVICE;
+                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%s'", j->device);
         if (!streq(target, "system") && !streq(target, d->name))
-                return asprintf(ret_msg, "target must be the job's device '%s' or 'system'", d->name) < 0
-                               ? -ENOMEM : JOB_INVALID;
+                return msg_printf(ret_msg, JOB_INVALID, "target must be the job's device '%s' or 'system'", d->name);
         if (!streq(target, "system") && manager_device_state(m, d->name) != DEV_ONLINE)
-                return asprintf(ret_msg, "device '%s' is not online", d->name) < 0 ? -ENOMEM : JOB_NOT_ONLINE;
+                return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is not online", d->name);
         if (!m->loop || !cdm_ctx_is_live(m->ctx))
-                return asprintf(ret_msg, "migrations need the running daemon on the live system") < 0
-                               ? -ENOMEM : JOB_NOT_SUPPORTED;
+                return msg_printf(ret_msg, JOB_NOT_SUPPORTED, "migrations need the running daemon on the live system");
         r = make_room(m);
         if (r == -EBUSY)
-                return asprintf(ret_msg, "%d migrations are running", MIGRATIONS_MAX) < 0 ? -ENOMEM : JOB_TOO_MANY;
+                return msg_printf(ret_msg, JOB_TOO_MANY, "%d migrations are running", MIGRATIONS_MAX);
         if (r < 0)
                 return r;
         g = calloc(1, sizeof(*g));

@@ -19,6 +19,7 @@
 #include "util/fileio.h"
 #include "util/parse-util.h"
 #include "util/strbuf.h"
+#include "util/strv.h"
 
 #define JOBS_FILE "jobs"
 
@@ -60,17 +61,6 @@ static bool device_online(const cdm_device *d)
         return d->memory_online;
 }
 
-_printf_(3, 4) static cdm_grant_error fail(char **ret_msg, cdm_grant_error e, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(ret_msg, fmt, ap) < 0)
-                *ret_msg = NULL;
-        va_end(ap);
-        return e;
-}
-
 cdm_grant_error cdm_jobs_check_quota(const cdm_jobs *j, const cdm_layout *l, const cdm_job *job,
                 uint64_t quota, char **ret_msg)
 {
@@ -78,15 +68,26 @@ cdm_grant_error cdm_jobs_check_quota(const cdm_jobs *j, const cdm_layout *l, con
         uint64_t granted, room;
 
         if (!d)
-                return fail(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%s'", job->device);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%s'", job->device);
         granted = cdm_jobs_granted(j, job->device, job);
         room = d->total_bytes > d->reserve_bytes ? d->total_bytes - d->reserve_bytes : 0;
         if (quota > room || granted > room - quota) {
-                if (asprintf(ret_msg, "device '%s' has %llu bytes to grant (total minus reserve), %llu already granted",
-                                    d->name, (unsigned long long) room, (unsigned long long) granted) < 0)
-                        *ret_msg = NULL;
-                return CDM_GRANT_CAPACITY;
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_CAPACITY,
+                                "device '%s' has %llu bytes to grant (total minus reserve), %llu already granted",
+                                d->name, (unsigned long long) room, (unsigned long long) granted);
         }
+        return CDM_GRANT_OK;
+}
+
+/* A policy name a job may have: "tiered" is known but not supported yet. */
+cdm_grant_error cdm_jobs_check_policy(const char *policy, cdm_policy *ret, char **ret_msg)
+{
+        if (cdm_policy_from_string(policy, ret) < 0)
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
+                                "unknown policy '%.64s' (manual, device-first, tiered)", policy);
+        if (*ret == CDM_POLICY_TIERED)
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NOT_SUPPORTED,
+                                "policy '%s' is not supported yet", policy);
         return CDM_GRANT_OK;
 }
 
@@ -109,31 +110,31 @@ cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, con
                 const char *policy, char **ret_msg)
 {
         const cdm_device *d;
+        cdm_grant_error e;
         cdm_policy p;
         cdm_job probe = { .device = (char *) device };
 
         *ret_msg = NULL;
         if (!cdm_name_valid(id))
-                return fail(ret_msg, CDM_GRANT_INVALID, "job id '%.64s' is not 1-64 characters of [A-Za-z0-9_.:-] without '..'", id);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID, "job id '%.64s' is not 1-64 characters of [A-Za-z0-9_.:-] without '..'", id);
         if (!cdm_cgroup_path_valid(cgroup))
-                return fail(ret_msg, CDM_GRANT_INVALID,
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
                                 "cgroup '%.256s' is not an absolute path below the cgroup root without '.' or '..'", cgroup);
-        if (cdm_policy_from_string(policy, &p) < 0)
-                return fail(ret_msg, CDM_GRANT_INVALID, "unknown policy '%.64s' (manual, device-first, tiered)", policy);
-        if (p == CDM_POLICY_TIERED)
-                return fail(ret_msg, CDM_GRANT_NOT_SUPPORTED, "policy '%s' is not supported yet", policy);
+        e = cdm_jobs_check_policy(policy, &p, ret_msg);
+        if (e != CDM_GRANT_OK)
+                return e;
         if (quota == 0)
-                return fail(ret_msg, CDM_GRANT_INVALID, "a quota of 0 bytes grants nothing");
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID, "a quota of 0 bytes grants nothing");
         if (!cdm_name_valid(device) || !(d = cdm_layout_find_device(l, device)))
-                return fail(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%.64s'", device);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%.64s'", device);
         if (!device_online(d))
-                return fail(ret_msg, CDM_GRANT_NOT_ONLINE, "device '%s' has no memory online", device);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NOT_ONLINE, "device '%s' has no memory online", device);
         if (cdm_jobs_find(j, id))
-                return fail(ret_msg, CDM_GRANT_EXISTS, "job '%s' exists", id);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_EXISTS, "job '%s' exists", id);
         if (cdm_jobs_find_cgroup(j, cgroup))
-                return fail(ret_msg, CDM_GRANT_EXISTS, "cgroup '%s' already has a grant", cgroup);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_EXISTS, "cgroup '%s' already has a grant", cgroup);
         if (j->n >= c->max_jobs)
-                return fail(ret_msg, CDM_GRANT_TOO_MANY, "the number of jobs is limited by max_jobs (%llu)", (unsigned long long) c->max_jobs);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_TOO_MANY, "the number of jobs is limited by max_jobs (%llu)", (unsigned long long) c->max_jobs);
         return cdm_jobs_check_quota(j, l, &probe, quota, ret_msg);
 }
 

@@ -63,6 +63,7 @@ uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *
 cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, const cdm_config *c,
                 const char *id, const char *cgroup, const char *device, uint64_t quota,
                 const char *policy, char **ret_msg);
+cdm_grant_error cdm_jobs_check_policy(const char *policy, cdm_policy *ret, char **ret_msg);
 cdm_grant_error cdm_jobs_check_quota(const cdm_jobs *j, const cdm_layout *l, const cdm_job *job,
                 uint64_t quota, char **ret_msg);
 int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *device,

@@ -29,6 +29,17 @@ int strv_append_printf(char ***v, size_t *n, const char *fmt, ...)
         return 0;
 }
 
+int msg_printf(char **ret, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(ret, fmt, ap) < 0)
+                *ret = NULL;
+        va_end(ap);
+        return code;
+}
+
 void strv_free_n(char **v, size_t n)
 {
         for (size_t i = 0; i < n; i++)
