@@ -170,62 +170,18 @@ static int add_children(cdm_ctx *ctx, cdm_cgroup_tree *t, ssize_t parent)
         return r;
 }
 
-/**
- * cdm_cgroup_tree_read() - read the root, the jobs' ancestors and their children
- * @ctx: context (its cgroup root)
- * @jobs: cgroup paths of the granted jobs
- * @n_jobs: their number
- * @ret: the tree, in an order where every parent comes before its children
- *
- * Return: 0, -ENOENT when the cgroup2 root is not there, or a negative errno.
- */
-int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, cdm_cgroup_tree **ret)
+/* The root and its children: the first frontier, read whatever the jobs. */
+static int read_root(cdm_ctx *ctx, cdm_cgroup_tree *t)
 {
-        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *t = calloc(1, sizeof(*t));
         ssize_t root;
-        int r;
 
-        if (!t)
-                return -ENOMEM;
         if (ctx->cgroup_fd < 0)
                 return cdm_error(ctx, -ENOENT, "%s/sys/fs/cgroup: no cgroup2 tree", ctx->root);
         root = add_cgroup(ctx, t, "/", -1, false);
         if (root < 0)
                 return cdm_error(ctx, root == -ENOMEM ? -ENOMEM : -ENOENT,
                                 "%s/sys/fs/cgroup/cgroup.subtree_control: cannot read", ctx->root);
-        r = add_children(ctx, t, root);
-        if (r < 0)
-                return r;
-
-        for (size_t j = 0; j < n_jobs; j++) {
-                _cleanup_free_ char *path = strdup(jobs[j]);
-                ssize_t parent = root;
-                char *slash;
-
-                if (!path)
-                        return -ENOMEM;
-                /* Walk down: /a, /a/b, ... each ancestor's children are frontier candidates. */
-                for (slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
-                        ssize_t i;
-
-                        if (slash)
-                                *slash = 0;
-                        i = add_cgroup(ctx, t, path, parent, /* keep_missing= */ true);
-                        if (i < 0)
-                                return (int) i;
-                        if (!slash)
-                                break;
-                        if (t->items[i].exists) {
-                                r = add_children(ctx, t, i);
-                                if (r < 0)
-                                        return r;
-                        }
-                        *slash = '/';
-                        parent = i;
-                }
-        }
-        *ret = TAKE_PTR(t);
-        return 0;
+        return add_children(ctx, t, root);
 }
 
 static bool holds_nodes(const cdm_cgroup *c, const cdm_nodemask *nodes)
@@ -241,22 +197,17 @@ static bool holds_nodes(const cdm_cgroup *c, const cdm_nodemask *nodes)
         return true;
 }
 
-int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, const cdm_nodemask *nodes,
-                cdm_cgroup_tree **ret)
+/*
+ * Walk down from the root to @job (/a, /a/b, ... /a/b/job), adding each cgroup and the
+ * children of each ancestor (the frontier candidates below it). With @nodes, only the
+ * children of ancestors that do not hold those nodes yet are read.
+ */
+static int add_chain(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *job, const cdm_nodemask *nodes)
 {
-        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *t = calloc(1, sizeof(*t));
         _cleanup_free_ char *path = strdup(job);
-        ssize_t parent;
+        ssize_t parent = 0;
 
-        if (!t || !path)
-                return -ENOMEM;
-        if (ctx->cgroup_fd < 0)
-                return -ENOENT;
-        parent = add_cgroup(ctx, t, "/", -1, false);
-        if (parent < 0)
-                return parent == -ENOMEM ? -ENOMEM : -ENOENT;
-        /* The root's children are the first frontier: always fenced, whatever the grant. */
-        if (add_children(ctx, t, parent) < 0)
+        if (!path)
                 return -ENOMEM;
         for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
                 if (slash)
@@ -265,14 +216,54 @@ int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, const cdm_nodemask 
                 if (parent < 0)
                         return (int) parent;
                 if (!slash)
-                        break;
-                if (t->items[parent].exists && !holds_nodes(&t->items[parent], nodes)) {
+                        return 0;
+                if (t->items[parent].exists && (!nodes || !holds_nodes(&t->items[parent], nodes))) {
                         int r = add_children(ctx, t, parent);
                         if (r < 0)
                                 return r;
                 }
                 *slash = '/';
         }
+}
+
+/**
+ * cdm_cgroup_tree_read() - read the root, the jobs' ancestors and their children
+ * @ctx: context (its cgroup root)
+ * @jobs: cgroup paths of the granted jobs
+ * @n_jobs: their number
+ * @ret: the tree, in an order where every parent comes before its children
+ *
+ * Return: 0, -ENOENT when the cgroup2 root is not there, or a negative errno.
+ */
+int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, cdm_cgroup_tree **ret)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *t = calloc(1, sizeof(*t));
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        r = read_root(ctx, t);
+        for (size_t j = 0; r >= 0 && j < n_jobs; j++)
+                r = add_chain(ctx, t, jobs[j], NULL);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, const cdm_nodemask *nodes,
+                cdm_cgroup_tree **ret)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *t = calloc(1, sizeof(*t));
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        r = read_root(ctx, t);
+        if (r >= 0)
+                r = add_chain(ctx, t, job, nodes);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(t);
         return 0;
 }
