@@ -14,6 +14,7 @@
 #include "ev-sdbus.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "systemd-backend.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
 #include "manager-migrate.h"
@@ -389,6 +390,11 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+static void on_systemd_event(void *userdata)
+{
+        manager_schedule_cycle(userdata);
+}
+
 int manager_bus_start(Manager *m)
 {
         int r;
@@ -415,6 +421,13 @@ int manager_bus_start(Manager *m)
         r = ev_sdbus_attach(m->loop, m->bus, &m->bus_glue);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the loop: %m");
+        /* systemd re-realizes cgroups on reloads, new units and finished jobs: check the
+         * fences right after each. */
+        if (m->systemd) {
+                r = systemd_backend_subscribe(m->bus, on_systemd_event, m);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot subscribe to systemd's signals, fences are checked every audit only: %m");
+        }
         return 0;
 }
 

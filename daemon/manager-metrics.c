@@ -42,6 +42,9 @@ char *manager_metrics_format(Manager *m)
         strbuf_printf(&b, "cdmd_spilled_bytes %llu\n", (unsigned long long) m->audit.spilled_bytes);
         strbuf_append(&b, "# TYPE cdmd_repaired_bytes_total counter\n");
         strbuf_printf(&b, "cdmd_repaired_bytes_total %llu\n", (unsigned long long) m->repaired_bytes);
+        strbuf_append(&b, "# HELP cdmd_fence_drift_total Fences found changed by someone else and put back.\n"
+                          "# TYPE cdmd_fence_drift_total counter\n");
+        strbuf_printf(&b, "cdmd_fence_drift_total %llu\n", (unsigned long long) m->fence_drift_total);
         strbuf_append(&b, "# TYPE cdmd_alarms gauge\n");
         strbuf_printf(&b, "cdmd_alarms %zu\n", m->audit.n_alarms);
         strbuf_append(&b, "# TYPE cdmd_device_total_bytes gauge\n# TYPE cdmd_device_free_bytes gauge\n"

@@ -20,7 +20,13 @@
 #include "manager-jobs.h"
 #include "manager-migrate.h"
 #include "manager.h"
+#include "systemd-backend.h"
 #include "util/time-util.h"
+
+typedef struct WrittenFence {
+        char *object;
+        char *value;
+} WrittenFence;
 
 _printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
 {
@@ -54,6 +60,14 @@ int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **re
                         log_warning_errno(r, "libcgroup cannot be initialised, writing cgroup files directly: %m");
                 else
                         cdm_ctx_set_cgroup_backend(m->ctx, &cdm_cgroup_backend_libcgroup);
+                r = systemd_backend_new(&m->systemd);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the systemd backend: %m");
+                if (m->systemd) {
+                        cdm_ctx_set_unit_backend(m->ctx, systemd_backend_ops(m->systemd));
+                        log_info("systemd manages the cgroup tree: its units get AllowedMemoryNodes=, "
+                                        "other cgroups are written directly.");
+                }
         }
         if (!dry_run) {
                 r = cdm_state_load(config->state_dir, &m->state);
@@ -86,7 +100,13 @@ Manager *manager_free(Manager *m)
         cdm_jobs_done(&m->jobs);
         manager_device_states_free(m);
         manager_migrations_free(m);
+        for (size_t i = 0; i < m->n_written; i++) {
+                free(m->written[i].object);
+                free(m->written[i].value);
+        }
+        free(m->written);
         cdm_ctx_unref(m->ctx);
+        systemd_backend_free(m->systemd);
         cdm_config_free(m->config);
         free(m);
         return NULL;
@@ -252,6 +272,72 @@ static void log_results(const cdm_plan *plan, const int *results)
         }
 }
 
+static WrittenFence *find_written(Manager *m, const char *object)
+{
+        for (size_t i = 0; i < m->n_written; i++)
+                if (streq(m->written[i].object, object))
+                        return &m->written[i];
+        return NULL;
+}
+
+static int remember_written(Manager *m, const char *object, const char *value)
+{
+        WrittenFence *w = find_written(m, object), *nw;
+        char *v = strdup(value);
+
+        if (!v)
+                return -ENOMEM;
+        if (!w) {
+                nw = realloc(m->written, (m->n_written + 1) * sizeof(*nw));
+                if (!nw) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                m->written = nw;
+                w = &m->written[m->n_written];
+                *w = (WrittenFence){ .object = strdup(object) };
+                if (!w->object) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                m->n_written++;
+        }
+        free(w->value);
+        w->value = v;
+        return 0;
+}
+
+/*
+ * A cgroup object that this daemon set to exactly what the plan wants now, and that needs
+ * writing again: someone else (systemd's realization, a resource manager, an operator)
+ * changed it. Say which device nodes it let in.
+ */
+static void note_drift(Manager *m, const cdm_plan_item *it)
+{
+        const WrittenFence *w = cdm_plan_object_is_cgroup(it->object) ? find_written(m, it->object) : NULL;
+        _cleanup_free_ char *cgroup = NULL, *reach = NULL;
+        cdm_nodemask cur, open = m->layout ? m->layout->device_nodes : (cdm_nodemask){ 0 };
+
+        if (!w || !streq(w->value, it->desired))
+                return;
+        /* An empty list inherits (every node of the parent); a subtree_control without cpuset
+         * leaves every cgroup below without a cpuset at all. */
+        if (strstr(it->object, "cpuset.mems") || strstr(it->object, "AllowedMemoryNodes")) {
+                if (*it->current && cdm_nodemask_parse(it->current, strlen(it->current), &cur) >= 0)
+                        for (size_t k = 0; k < ARRAY_SIZE(open.bits); k++)
+                                open.bits[k] &= cur.bits[k];
+                if (cdm_nodemask_parse(it->desired, strlen(it->desired), &cur) >= 0)
+                        for (size_t k = 0; k < ARRAY_SIZE(open.bits); k++)
+                                open.bits[k] &= ~cur.bits[k];
+        }
+        reach = cdm_nodemask_format(&open);
+        cgroup = cdm_plan_object_cgroup(it->object);
+        m->fence_drift_total++;
+        log_warning("Fence drift: %s of %s is '%s' again, cdmd had set '%s'; device node(s) %s were "
+                        "open to it. Putting it back.", strrchr(it->object, '/') + 1, cgroup ?: "?",
+                        it->current, it->desired, reach && *reach ? reach : "none");
+}
+
 /* Apply a plan (old values recorded first) and log each result once. */
 static int apply_and_log(Manager *m, const cdm_plan *plan, size_t *ret_failed)
 {
@@ -264,7 +350,13 @@ static int apply_and_log(Manager *m, const cdm_plan *plan, size_t *ret_failed)
         results = calloc(plan->n_items, sizeof(int));
         if (!results)
                 return log_error_errno(-ENOMEM, "Out of memory.");
+        for (size_t i = 0; i < plan->n_items; i++)
+                note_drift(m, &plan->items[i]);
         r = cdm_apply_plan(m->ctx, plan, &m->state, results, ret_failed);
+        for (size_t i = 0; r >= 0 && i < plan->n_items; i++)
+                if (results[i] >= 0 && cdm_plan_object_is_cgroup(plan->items[i].object) &&
+                                remember_written(m, plan->items[i].object, plan->items[i].desired) < 0)
+                        return log_error_errno(-ENOMEM, "Out of memory.");
         log_results(plan, results);
         if (r < 0)
                 return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));

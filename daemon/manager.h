@@ -42,6 +42,11 @@ typedef struct Manager {
         size_t last_alarms;
 
         bool isolated; /* last cycle: no spill, no alarm, every setting as planned */
+        struct SystemdBackend *systemd; /* systemd owns the tree: its units get AllowedMemoryNodes= */
+        /* What this daemon last wrote to each cgroup object, to tell drift from a change of plan. */
+        struct WrittenFence *written;
+        size_t n_written;
+        uint64_t fence_drift_total;
         bool metrics_failed;
         struct Migration **migrations; /* Migrate requests, running and recently finished */
         size_t n_migrations;

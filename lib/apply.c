@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Apply: the only place that writes kernel settings. Objects are paths below the root;
- * "sys/fs/cgroup/..." goes through the cgroup backend, anything else is a plain write below
- * DIR/sys or DIR/proc. Before the first change of an object its old value is recorded (and
+ * "sys/fs/cgroup/..." goes through the cgroup backend, "systemd/CGROUP/AllowedMemoryNodes"
+ * through the unit backend (systemd sets the property of the unit whose cgroup that is, and
+ * writes the cgroup itself), anything else is a plain write below DIR/sys or DIR/proc. Before the first change of an object its old value is recorded (and
  * saved atomically), so that a crash between the two leaves a restorable state.
  */
 
@@ -15,6 +16,8 @@
 #include "util/fileio.h"
 
 #define CGROUP_PREFIX "sys/fs/cgroup/"
+#define UNIT_PREFIX "systemd/"
+#define UNIT_MEMS "/AllowedMemoryNodes"
 
 cdm_apply_class cdm_apply_classify(int r)
 {
@@ -43,11 +46,38 @@ const char *cdm_apply_class_to_string(cdm_apply_class c)
         return c < ARRAY_SIZE(names) ? names[c] : "unknown";
 }
 
+static bool has_suffix(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), k = strlen(suffix);
+
+        return n >= k && streq(s + n - k, suffix);
+}
+
+/* "systemd/system.slice/foo.service/AllowedMemoryNodes": the unit is foo.service. */
+static int write_unit(cdm_ctx *ctx, const char *object, const char *value)
+{
+        _cleanup_free_ char *cgroup = cdm_plan_object_cgroup(object);
+        _cleanup_free_ char *nodes = strdup(value);
+        const char *unit;
+
+        if (!cgroup || !nodes)
+                return -ENOMEM;
+        if (!has_suffix(object, UNIT_MEMS) || streq(cgroup, "/"))
+                return -EINVAL;
+        if (!ctx->unit_backend)
+                return -EOPNOTSUPP;
+        unit = strrchr(cgroup, '/') + 1;
+        nodes[strcspn(nodes, "\n")] = 0;
+        return ctx->unit_backend->set_mems(ctx->unit_backend->userdata, unit, nodes);
+}
+
 int cdm_apply_write(cdm_ctx *ctx, const char *object, const char *value)
 {
         _cleanup_free_ char *cgroup = NULL;
         const char *attr;
 
+        if (strncmp(object, UNIT_PREFIX, strlen(UNIT_PREFIX)) == 0)
+                return write_unit(ctx, object, value);
         if (strncmp(object, CGROUP_PREFIX, strlen(CGROUP_PREFIX)) == 0) {
                 const char *rel = object + strlen(CGROUP_PREFIX);
 
@@ -113,6 +143,64 @@ static const char *undo_value(const cdm_setting *s)
         return *s->old ? s->old : "\n";
 }
 
+static int read_effective(cdm_ctx *ctx, const char *cgroup, cdm_nodemask *ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+        int r = cdm_cgroup_read(ctx, cgroup, "cpuset.mems.effective", &buf, &n);
+
+        if (r < 0)
+                return r;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                n--;
+        return cdm_nodemask_parse(buf, n, ret);
+}
+
+/*
+ * A cgroup that inherited its nodes before cdmd fenced it must reach what its parent reaches
+ * again. Clearing cpuset.mems does not always do that: the kernel refuses to empty it while
+ * the cgroup has tasks, and systemd's own write of "" fails the same way. Then the parent's
+ * effective nodes are written explicitly. 0 when the cgroup reaches them (or has no cpuset
+ * any more, which restricts nothing), else a negative errno.
+ */
+static int give_back_inherited(cdm_ctx *ctx, const char *object)
+{
+        _cleanup_free_ char *cgroup = cdm_plan_object_cgroup(object), *parent = NULL, *list = NULL;
+        cdm_nodemask mine, theirs;
+        char *slash;
+        int r;
+
+        if (!cgroup)
+                return -ENOMEM;
+        if (read_effective(ctx, cgroup, &mine) < 0)
+                return 0;
+        parent = strdup(cgroup);
+        if (!parent)
+                return -ENOMEM;
+        slash = strrchr(parent, '/');
+        slash[slash == parent ? 1 : 0] = 0;
+        r = read_effective(ctx, parent, &theirs);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        if (memcmp(&mine, &theirs, sizeof(mine)) == 0)
+                return 0;
+        list = cdm_nodemask_format(&theirs);
+        if (!list)
+                return -ENOMEM;
+        r = cdm_cgroup_write(ctx, cgroup, "cpuset.mems", list);
+        if (r < 0)
+                return r;
+        r = read_effective(ctx, cgroup, &mine);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        return memcmp(&mine, &theirs, sizeof(mine)) == 0 ? 0 : -EIO;
+}
+
+static bool is_inherited_mems(const cdm_setting *s)
+{
+        return !*s->old && (has_suffix(s->object, "/cpuset.mems") || has_suffix(s->object, UNIT_MEMS));
+}
+
 size_t cdm_apply_restore(cdm_ctx *ctx, cdm_state *state, int *results)
 {
         size_t failed = 0;
@@ -125,6 +213,21 @@ size_t cdm_apply_restore(cdm_ctx *ctx, cdm_state *state, int *results)
                         failed++;
                 if (results)
                         results[i] = r;
+        }
+        /* What systemd was told is applied before the check below reads it back. */
+        if (ctx->unit_backend)
+                (void) ctx->unit_backend->sync(ctx->unit_backend->userdata);
+        for (size_t i = 0; i < state->n_settings; i++) {
+                int r;
+
+                if (!is_inherited_mems(&state->settings[i]) || (results && results[i] < 0))
+                        continue;
+                r = give_back_inherited(ctx, state->settings[i].object);
+                if (r < 0) {
+                        failed++;
+                        if (results)
+                                results[i] = r;
+                }
         }
         return failed;
 }

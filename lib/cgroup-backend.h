@@ -4,7 +4,9 @@
 /*
  * How cgroup attributes are written. Reads always go to the files below the context's
  * cgroup root; writes go through a backend: plain files (fixture roots, tests) or libcgroup
- * (a real system). A future backend asks systemd to set AllowedMemoryNodes= on its units.
+ * (a real system). Where systemd manages the tree, the cpuset.mems of its units' own cgroups
+ * are not written at all: a unit backend asks the service manager to set AllowedMemoryNodes=
+ * on the unit, and the manager writes (and keeps re-writing) the cgroup itself.
  * Cgroup paths are absolute below the cgroup2 root: "/" or "/system.slice/x.service".
  */
 
@@ -14,6 +16,21 @@ typedef struct cdm_cgroup_backend {
         const char *name;
         int (*write)(cdm_ctx *ctx, const char *cgroup, const char *attr, const char *value);
 } cdm_cgroup_backend;
+
+/*
+ * A service manager that owns units' cgroups (systemd). Node lists are in cpuset.mems form,
+ * "" for unset. Provided by the program (the library links no bus).
+ */
+typedef struct cdm_unit_backend {
+        const char *name;
+        /* The unit's AllowedMemoryNodes=; -ENOENT when the manager does not know the unit. */
+        int (*get_mems)(void *userdata, const char *unit, char **ret);
+        /* Set it for the runtime of the system ("" resets it). */
+        int (*set_mems)(void *userdata, const char *unit, const char *nodes);
+        /* Return once the manager has applied everything set before (a round trip). */
+        int (*sync)(void *userdata);
+        void *userdata;
+} cdm_unit_backend;
 
 extern const cdm_cgroup_backend cdm_cgroup_backend_fs;
 extern const cdm_cgroup_backend cdm_cgroup_backend_libcgroup;
@@ -27,4 +44,7 @@ int cdm_cgroup_list_children(cdm_ctx *ctx, const char *cgroup, size_t max, char 
 int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n);
 int cdm_cgroup_write(cdm_ctx *ctx, const char *cgroup, const char *attr, const char *value);
 void cdm_ctx_set_cgroup_backend(cdm_ctx *ctx, const cdm_cgroup_backend *b);
+/* NULL: no service manager owns cgroups, every cgroup attribute is written directly. */
+void cdm_ctx_set_unit_backend(cdm_ctx *ctx, const cdm_unit_backend *b);
+const cdm_unit_backend *cdm_ctx_get_unit_backend(const cdm_ctx *ctx);
 int cdm_cgroup_libcgroup_init(void);

@@ -215,3 +215,13 @@ void cdm_ctx_set_cgroup_backend(cdm_ctx *ctx, const cdm_cgroup_backend *b)
 {
         ctx->cgroup_backend = b;
 }
+
+void cdm_ctx_set_unit_backend(cdm_ctx *ctx, const cdm_unit_backend *b)
+{
+        ctx->unit_backend = b;
+}
+
+const cdm_unit_backend *cdm_ctx_get_unit_backend(const cdm_ctx *ctx)
+{
+        return ctx->unit_backend;
+}

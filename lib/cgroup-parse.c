@@ -153,3 +153,44 @@ int cdm_parse_pids(const char *data, size_t n, int **ret, size_t *ret_n)
         *ret_n = count;
         return 0;
 }
+
+static bool has_suffix(const char *s, size_t n, const char *suffix)
+{
+        size_t k = strlen(suffix);
+
+        return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+bool cdm_unit_is_slice(const char *unit)
+{
+        return has_suffix(unit, strlen(unit), ".slice");
+}
+
+static int dup_unit(const char *name, char **ret)
+{
+        *ret = strdup(name);
+        return *ret ? 1 : -ENOMEM;
+}
+
+int cdm_cgroup_systemd_unit(const char *path, char **ret)
+{
+        static const char *const types[] = { ".slice", ".service", ".scope", ".mount", ".socket", ".swap" };
+        const char *p, *last;
+
+        *ret = NULL;
+        if (!path || path[0] != '/')
+                return 0;
+        if (path[1] == 0)
+                return dup_unit("-.slice", ret);
+        for (p = path + 1;; p = last + 1) {
+                last = strchr(p, '/');
+                if (!last)
+                        break;
+                if (!has_suffix(p, (size_t) (last - p), ".slice"))
+                        return 0;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+                if (has_suffix(p, strlen(p), types[i]))
+                        return dup_unit(p, ret);
+        return 0;
+}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cgroup-backend.h"
+#include "cgroup-parse.h"
 #include "cgroup-tree.h"
 #include "ctx.h"
 #include "util/strv.h"
@@ -27,6 +28,8 @@ cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t)
                 free(t->items[i].path);
                 free(t->items[i].cpuset_mems);
                 free(t->items[i].subtree_control);
+                free(t->items[i].unit);
+                free(t->items[i].unit_mems);
         }
         free(t->items);
         free(t->index);
@@ -107,6 +110,34 @@ static char *trimmed(char *s)
         return s;
 }
 
+/*
+ * Which unit's own cgroup @c is, and what the service manager has for its memory nodes. A
+ * cgroup whose unit the manager does not know is treated as not the manager's.
+ */
+static int read_unit(cdm_ctx *ctx, cdm_cgroup *c)
+{
+        _cleanup_free_ char *unit = NULL;
+        char *mems = NULL;
+        int r;
+
+        r = cdm_cgroup_systemd_unit(c->path, &unit);
+        if (r <= 0)
+                return r;
+        if (c->parent >= 0) {
+                r = ctx->unit_backend->get_mems(ctx->unit_backend->userdata, unit, &mems);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        cdm_debug(ctx, "%s: unit %s not known to %s, writing its cgroup directly: %s",
+                                        c->path, unit, ctx->unit_backend->name, strerror(-r));
+                        return 0;
+                }
+        }
+        c->unit = TAKE_PTR(unit);
+        c->unit_mems = mems;
+        return 0;
+}
+
 /* Add @path (if new) and read its files. Return its index, or -1 when it does not exist. */
 static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ssize_t parent,
                 bool keep_missing)
@@ -143,6 +174,15 @@ static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ss
         c->subtree_control = r >= 0 ? trimmed(buf) : NULL;
         if (r >= 0 && cdm_cgroup_read(ctx, path, "cpuset.mems", &buf, NULL) >= 0)
                 c->cpuset_mems = trimmed(buf);
+        if (r >= 0 && ctx->unit_backend) {
+                r = read_unit(ctx, c);
+                if (r < 0) {
+                        free(c->path);
+                        free(c->subtree_control);
+                        free(c->cpuset_mems);
+                        return r;
+                }
+        }
         t->n++;
         index_insert(t, t->n - 1);
         return (ssize_t) (t->n - 1);

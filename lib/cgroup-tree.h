@@ -20,6 +20,8 @@ typedef struct cdm_cgroup {
         char *cpuset_mems;     /* NULL: no cpuset.mems file (cpuset not enabled above it) */
         char *subtree_control; /* NULL: unreadable */
         bool children_read;    /* its children are in the tree */
+        char *unit;            /* with a unit backend: the systemd unit this is the cgroup of */
+        char *unit_mems;       /* that unit's AllowedMemoryNodes= ("" unset), NULL for the root */
 } cdm_cgroup;
 
 typedef struct cdm_cgroup_tree {

@@ -15,6 +15,7 @@ struct cdm_ctx {
         void *log_userdata;
         char *last_error;
         const struct cdm_cgroup_backend *cgroup_backend; /* NULL: plain files */
+        const struct cdm_unit_backend *unit_backend;     /* NULL: no service manager */
 };
 
 /* Whether the roots are the running system's (and processes and syscalls are real). */

@@ -226,20 +226,38 @@ out:
         return result;
 }
 
-static int plan_mems(cdm_plan *p, const cdm_cgroup *cg, const cdm_nodemask *want, const char *reason)
+static bool mems_equal(const char *list, const cdm_nodemask *want)
 {
-        _cleanup_free_ char *object = NULL, *desired = NULL;
         cdm_nodemask cur;
 
-        if (cg->cpuset_mems && *cg->cpuset_mems &&
-                        cdm_nodemask_parse(cg->cpuset_mems, strlen(cg->cpuset_mems), &cur) >= 0 &&
-                        memcmp(&cur, want, sizeof(cur)) == 0)
+        return list && *list && cdm_nodemask_parse(list, strlen(list), &cur) >= 0 &&
+                        memcmp(&cur, want, sizeof(cur)) == 0;
+}
+
+/*
+ * A systemd unit's own cgroup gets AllowedMemoryNodes= through systemd, which then writes the
+ * cgroup itself and keeps it so across reloads. Only when the property is right and the cgroup
+ * still is not (systemd did not apply it, or someone wrote the file since) is the file written.
+ */
+static int plan_mems(cdm_plan *p, const cdm_cgroup *cg, const cdm_nodemask *want, const char *reason)
+{
+        _cleanup_free_ char *object = NULL, *desired = NULL, *why = NULL;
+        bool by_unit = cg->unit && cg->unit_mems && !mems_equal(cg->unit_mems, want);
+
+        if (!by_unit && mems_equal(cg->cpuset_mems, want))
                 return 0;
-        object = cg_object(cg->path, "cpuset.mems");
         desired = cdm_nodemask_format(want);
+        if (by_unit) {
+                if (asprintf(&object, "systemd%s/AllowedMemoryNodes", cg->path) < 0)
+                        object = NULL;
+        } else {
+                object = cg_object(cg->path, "cpuset.mems");
+                if (cg->unit && asprintf(&why, "%s; systemd has not applied it to the cgroup", reason) < 0)
+                        return -ENOMEM;
+        }
         if (!object || !desired)
                 return -ENOMEM;
-        return add(p, object, cg->cpuset_mems, desired, reason);
+        return add(p, object, by_unit ? cg->unit_mems : cg->cpuset_mems, desired, why ?: reason);
 }
 
 static int plan_subtree(cdm_plan *p, const cdm_cgroup *cg, const char *reason)
@@ -248,14 +266,25 @@ static int plan_subtree(cdm_plan *p, const cdm_cgroup *cg, const char *reason)
 
         if (!cg->subtree_control || cdm_word_list_contains(cg->subtree_control, "cpuset"))
                 return 0;
+        /* systemd enables controllers in its slices (and the root) from its own model. */
+        if (cg->unit && cdm_unit_is_slice(cg->unit))
+                return 0;
         object = cg_object(cg->path, "cgroup.subtree_control");
         if (!object)
                 return -ENOMEM;
         return add(p, object, cg->subtree_control, "+cpuset", reason);
 }
 
+/*
+ * The writing order closes every window: controllers first (top-down, so each cpuset file
+ * exists), then the fences that narrow, then the ancestors that widen (top-down), then the jobs.
+ * An effective set is the intersection with the parent's, so a sibling fenced before its
+ * parent opens never sees the device.
+ */
 static int plan_cgroups(const cdm_isolation_input *in, cdm_plan *p)
 {
+        static const cdm_cgroup_role order[] = { CDM_CGROUP_ROOT, CDM_CGROUP_FRONTIER,
+                CDM_CGROUP_ANCESTOR, CDM_CGROUP_JOB };
         const cdm_cgroup_tree *t = in->cgroups;
         cdm_cgroup_roles roles;
         int r = 0;
@@ -265,30 +294,23 @@ static int plan_cgroups(const cdm_isolation_input *in, cdm_plan *p)
         r = cdm_cgroup_roles_compute(in, &roles);
         if (r < 0)
                 return r;
-        /* The tree lists parents before children, so this walks top-down. */
+        /* The tree lists parents before children, so each pass walks top-down. */
         for (size_t i = 0; r >= 0 && i < t->n; i++) {
-                const cdm_cgroup *cg = &t->items[i];
-
-                switch (roles.role[i]) {
-                case CDM_CGROUP_ROOT:
-                        r = plan_subtree(p, cg, "let cpusets restrict the children of the root");
-                        break;
-                case CDM_CGROUP_JOB:
-                        r = plan_mems(p, cg, &roles.mems[i], "granted job: system nodes and its device");
-                        break;
-                case CDM_CGROUP_ANCESTOR:
-                        r = plan_subtree(p, cg, "let cpusets reach the granted jobs below");
-                        if (r >= 0)
-                                r = plan_mems(p, cg, &roles.mems[i],
-                                                "ancestor of granted jobs: system nodes and their devices");
-                        break;
-                case CDM_CGROUP_FRONTIER:
-                        r = plan_mems(p, cg, &roles.mems[i], "no grant: system nodes only");
-                        break;
-                case CDM_CGROUP_INNER:
-                        break;
-                }
+                if (roles.role[i] == CDM_CGROUP_ROOT)
+                        r = plan_subtree(p, &t->items[i], "let cpusets restrict the children of the root");
+                else if (roles.role[i] == CDM_CGROUP_ANCESTOR)
+                        r = plan_subtree(p, &t->items[i], "let cpusets reach the granted jobs below");
         }
+        for (size_t pass = 1; r >= 0 && pass < ARRAY_SIZE(order); pass++)
+                for (size_t i = 0; r >= 0 && i < t->n; i++) {
+                        if (roles.role[i] != order[pass])
+                                continue;
+                        r = plan_mems(p, &t->items[i], &roles.mems[i],
+                                        order[pass] == CDM_CGROUP_FRONTIER ? "no grant: system nodes only" :
+                                        order[pass] == CDM_CGROUP_ANCESTOR ?
+                                                "ancestor of granted jobs: system nodes and their devices" :
+                                                "granted job: system nodes and its device");
+                }
         cdm_cgroup_roles_done(&roles);
         return r;
 }

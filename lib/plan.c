@@ -44,3 +44,33 @@ void cdm_plan_done(cdm_plan *p)
         free(p->items);
         *p = CDM_PLAN_NULL;
 }
+
+const char *cdm_plan_object_backend(const char *object)
+{
+        if (strncmp(object, "systemd/", 8) == 0)
+                return "systemd";
+        if (strncmp(object, "sys/fs/cgroup/", 14) == 0)
+                return "cgroupfs";
+        if (strncmp(object, "proc/", 5) == 0)
+                return "procfs";
+        return "sysfs";
+}
+
+bool cdm_plan_object_is_cgroup(const char *object)
+{
+        return strncmp(object, "systemd/", 8) == 0 || strncmp(object, "sys/fs/cgroup/", 14) == 0;
+}
+
+char *cdm_plan_object_cgroup(const char *object)
+{
+        const char *rel, *slash;
+
+        if (strncmp(object, "systemd/", 8) == 0)
+                rel = object + 7;
+        else if (strncmp(object, "sys/fs/cgroup/", 14) == 0)
+                rel = object + 13;
+        else
+                return NULL;
+        slash = strrchr(rel, '/');
+        return slash == rel ? strdup("/") : strndup(rel, (size_t) (slash - rel));
+}

@@ -3,12 +3,14 @@
 
 /* A plan: the kernel settings to write, each with its current and desired value and why. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/macro.h"
 
 typedef struct cdm_plan_item {
-        char *object;  /* a file below the root ("sys/fs/cgroup/system.slice/cpuset.mems") */
+        char *object;  /* a file below the root ("sys/fs/cgroup/system.slice/cpuset.mems"), or a
+                        * unit property ("systemd/system.slice/AllowedMemoryNodes") */
         char *current; /* its value now */
         char *desired; /* the value to write */
         char *reason;
@@ -24,3 +26,8 @@ typedef struct cdm_plan {
 int cdm_plan_add(cdm_plan *p, const char *object, const char *current, const char *desired,
                 const char *reason);
 void cdm_plan_done(cdm_plan *p);
+/* Who writes @object: "systemd", "cgroupfs", "sysfs" or "procfs". */
+const char *cdm_plan_object_backend(const char *object);
+bool cdm_plan_object_is_cgroup(const char *object);
+/* The cgroup path of a cgroup or unit object ("/system.slice"), NULL for other objects. */
+char *cdm_plan_object_cgroup(const char *object);

@@ -158,6 +158,8 @@ char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan
                 strbuf_append_json_string(&b, it->desired);
                 strbuf_append(&b, ",\"reason\":");
                 strbuf_append_json_string(&b, it->reason);
+                strbuf_append(&b, ",\"backend\":");
+                strbuf_append_json_string(&b, cdm_plan_object_backend(it->object));
                 strbuf_append(&b, "}");
         }
         strbuf_append(&b, "]");
@@ -246,7 +248,8 @@ char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan
         else {
                 strbuf_printf(&b, "\nPlan (%zu changes):\n", p->n_items);
                 for (size_t i = 0; i < p->n_items; i++)
-                        strbuf_printf(&b, "  %s: '%s' -> '%s'  (%s)\n", p->items[i].object,
+                        strbuf_printf(&b, "  [%s] %s: '%s' -> '%s'  (%s)\n",
+                                        cdm_plan_object_backend(p->items[i].object), p->items[i].object,
                                         p->items[i].current, p->items[i].desired, p->items[i].reason);
         }
         return strbuf_steal(&b);

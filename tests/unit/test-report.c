@@ -45,7 +45,7 @@ static void test_json_and_text(void **state)
         expect_contains(json, "{\"id\":1,\"role\":\"device\",\"cpus\":\"\"");
         expect_contains(json, "\"zone\":\"Movable\",\"blocks\":8,\"blocks_online\":8");
         expect_contains(json, "\"plan\":[{\"object\":\"sys/fs/cgroup/system.slice/cpuset.mems\","
-                              "\"current\":\"\",\"desired\":\"0\",\"reason\":\"restrict \\\"frontier\\\" to system nodes\"}]");
+                              "\"current\":\"\",\"desired\":\"0\",\"reason\":\"restrict \\\"frontier\\\" to system nodes\",\"backend\":\"cgroupfs\"}]");
         assert_int_equal(json[strlen(json) - 1], '\n');
 
         text = cdm_report_text(t, l, &p, NULL);
@@ -53,6 +53,7 @@ static void test_json_and_text(void **state)
         expect_contains(text, "System nodes: 0\n");
         expect_contains(text, "cdm1         generic  hmat     1              1.0G   512.0M       0B  100000 MB/s     300 ns");
         expect_contains(text, "Plan (1 changes):");
+        expect_contains(text, "  [cgroupfs] sys/fs/cgroup/system.slice/cpuset.mems: '' -> '0'");
         free(json);
         free(text);
         cdm_plan_done(&p);
