@@ -17,7 +17,7 @@
 #include "manager.h"
 #include "report.h"
 
-#define DEFAULT_CONFIG "/etc/cdmd/cdmd.conf"
+#define DEFAULT_CONFIG CDM_SYSCONFDIR "/cdmd/cdmd.conf"
 
 static const char *arg_config = NULL;
 static const char *arg_root = NULL;

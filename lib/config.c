@@ -16,7 +16,7 @@
 #define DEFAULT_AUDIT_INTERVAL_USEC 1000000ULL /* 1 s: memory.numa_stat lags; faster wastes CPU */
 #define DEFAULT_MAX_STALL_USEC 20000ULL        /* 20 ms: longest move_pages() a job may feel */
 #define DEFAULT_MAX_JOBS 1024ULL
-#define DEFAULT_STATE_DIR "/var/lib/cdmd"
+#define DEFAULT_STATE_DIR CDM_LOCALSTATEDIR "/lib/cdmd"
 
 static const char *const kind_names[] = {
         [CDM_KIND_AUTO] = "auto", [CDM_KIND_GPU] = "gpu", [CDM_KIND_CXL] = "cxl",

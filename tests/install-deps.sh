@@ -10,6 +10,8 @@ clang llvm libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio gzip xz-utils zstd util-linux
 dbus-daemon dbus-bin numactl
 systemd jq passwd
+mmdebstrap e2fsprogs
+dpkg-dev lintian file
 "
 
 if [ "$(id -u)" -ne 0 ]; then
