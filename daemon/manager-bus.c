@@ -133,6 +133,23 @@ static int method_revoke(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_sync_cgroup(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+        const char *cgroup;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &cgroup);
+        if (r < 0)
+                return r;
+        CHECK_ADMIN(m, msg, error);
+        r = manager_sync(m, cgroup, &why);
+        if (r != JOB_OK)
+                return bus_job_error(error, r, why);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 static int method_set_quota(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -355,6 +372,8 @@ const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_PARAM(device) SD_BUS_PARAM(quota) SD_BUS_PARAM(policy),
                         "o", SD_BUS_PARAM(job), method_grant, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Revoke", "s", SD_BUS_PARAM(id), "", "", method_revoke,
+                        SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SyncCGroup", "s", SD_BUS_PARAM(cgroup), "", "", method_sync_cgroup,
                         SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetQuota", "st", SD_BUS_PARAM(id) SD_BUS_PARAM(bytes), "", "",
                         method_set_quota, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -153,6 +153,20 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         return JOB_OK;
 }
 
+int manager_sync(Manager *m, const char *cgroup, char **ret_msg)
+{
+        int r;
+
+        *ret_msg = NULL;
+        if (!cdm_cgroup_path_valid(cgroup) || streq(cgroup, "/"))
+                return msg_printf(ret_msg, JOB_INVALID,
+                                "cgroup is not an absolute path below the cgroup root without '.' or '..'");
+        if (!cgroup_exists(m, cgroup))
+                return msg_printf(ret_msg, JOB_NO_CGROUP, "no cgroup '%s'", cgroup);
+        r = manager_sync_cgroup(m, cgroup);
+        return r < 0 ? r : JOB_OK;
+}
+
 int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg)
 {
         cdm_job *j = cdm_jobs_find(&m->jobs, id);

@@ -21,6 +21,8 @@ typedef enum JobError {
 int manager_grant(Manager *m, const char *id, const char *cgroup, const char *device,
                 uint64_t quota, const char *policy, char **ret_msg);
 int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg);
+/* Fence or open one cgroup at once, as its grant (or the lack of one) says. */
+int manager_sync(Manager *m, const char *cgroup, char **ret_msg);
 int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg);
 int manager_set_policy(Manager *m, const char *id, const char *policy, char **ret_msg);
 /* Drop jobs whose cgroup is gone (after a restart, or found by the audit). */

@@ -363,26 +363,14 @@ static int apply_and_log(Manager *m, const cdm_plan *plan, size_t *ret_failed)
         return 1;
 }
 
-/*
- * What a new grant changes: the job's cgroup and its ancestors, and the children of the
- * ancestors it opens (cdm_cgroup_tree_read_path()). Reading just that keeps a grant cheap
- * when thousands of jobs exist; the next full cycle checks everything anyway.
- */
-int manager_apply_job(Manager *m, const char *cgroup)
+/* Plan and apply what @tree holds (a part of the cgroup tree), without the knobs. */
+static int apply_tree(Manager *m, const cdm_cgroup_tree *tree)
 {
-        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
-        const cdm_job *j = cdm_jobs_find_cgroup(&m->jobs, cgroup);
         cdm_plan plan = CDM_PLAN_NULL;
-        const cdm_device *d;
         ManagerInput i;
         size_t failed;
         int r;
 
-        if (!m->topo || !m->layout || !j || !(d = cdm_layout_find_device(m->layout, j->device)))
-                return manager_cycle(m);
-        r = cdm_cgroup_tree_read_path(m->ctx, cgroup, &d->nodes, &tree);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the cgroups of %s: %m", cgroup);
         r = manager_input_begin(m, tree, /* read_knobs= */ false, &i);
         if (r < 0)
                 return r;
@@ -392,6 +380,44 @@ int manager_apply_job(Manager *m, const char *cgroup)
                 r = apply_and_log(m, &plan, &failed);
         cdm_plan_done(&plan);
         return r < 0 ? r : 0;
+}
+
+/*
+ * What a new grant changes: the job's cgroup and its ancestors, and the children of the
+ * ancestors it opens (cdm_cgroup_tree_read_path()). Reading just that keeps a grant cheap
+ * when thousands of jobs exist; the next full cycle checks everything anyway.
+ */
+int manager_apply_job(Manager *m, const char *cgroup)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
+        const cdm_job *j = cdm_jobs_find_cgroup(&m->jobs, cgroup);
+        const cdm_device *d;
+        int r;
+
+        if (!m->topo || !m->layout || !j || !(d = cdm_layout_find_device(m->layout, j->device)))
+                return manager_cycle(m);
+        r = cdm_cgroup_tree_read_path(m->ctx, cgroup, &d->nodes, &tree);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the cgroups of %s: %m", cgroup);
+        return apply_tree(m, tree);
+}
+
+/*
+ * Put one cgroup right now: its ancestors, their children, and what is below it. For a
+ * resource manager that has just written a cgroup's cpuset itself (Slurm at each step start)
+ * and must not let its tasks run before cdmd has had its say.
+ */
+int manager_sync_cgroup(Manager *m, const char *cgroup)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
+        int r;
+
+        if (!m->topo || !m->layout)
+                return manager_cycle(m);
+        r = cdm_cgroup_tree_read_path(m->ctx, cgroup, NULL, &tree);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the cgroups of %s: %m", cgroup);
+        return apply_tree(m, tree);
 }
 
 int manager_dry_plan(Manager *m, cdm_plan *ret)

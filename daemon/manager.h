@@ -83,6 +83,7 @@ int manager_input_begin(Manager *m, const struct cdm_cgroup_tree *cgroups, bool 
 void manager_input_end(ManagerInput *i);
 int manager_dry_plan(Manager *m, cdm_plan *ret);
 int manager_apply_job(Manager *m, const char *cgroup);
+int manager_sync_cgroup(Manager *m, const char *cgroup);
 int manager_reread_topology(Manager *m);
 /* Run a cycle from the loop soon (not inside the caller's stack). */
 void manager_schedule_cycle(Manager *m);

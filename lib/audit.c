@@ -155,7 +155,8 @@ static int audit_cgroups(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_
                 return -ENOMEM;
         a->n_jobs = in->n_grants;
         for (size_t i = 0; r >= 0 && i < in->cgroups->n; i++)
-                if (roles->role[i] != CDM_CGROUP_ROOT && roles->role[i] != CDM_CGROUP_INNER)
+                if (roles->role[i] != CDM_CGROUP_ROOT && roles->role[i] != CDM_CGROUP_INNER &&
+                                roles->role[i] != CDM_CGROUP_JOB_INNER)
                         r = audit_cgroup(ctx, in, roles, i, children, a);
         for (size_t k = 0; r >= 0 && k < in->layout->n_devices; k++)
                 r = audit_root_share(in, &in->layout->devices[k], children[k], a);

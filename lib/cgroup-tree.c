@@ -19,6 +19,9 @@
 #include "util/strv.h"
 
 #define CGROUP_CHILDREN_MAX 100000
+/* Below a job: Slurm's step_N/user/task_N is three levels; a bound keeps a runaway tree cheap. */
+#define SUBTREE_DEPTH_MAX 4
+#define SUBTREE_ITEMS_MAX 4096
 
 cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t)
 {
@@ -224,6 +227,33 @@ static int read_root(cdm_ctx *ctx, cdm_cgroup_tree *t)
         return add_children(ctx, t, root);
 }
 
+/*
+ * The cgroups below @i (a job, or a cgroup asked about), SUBTREE_DEPTH_MAX levels deep: a
+ * resource manager may have written explicit values there (Slurm copies its scope's
+ * cpuset.mems into every job and step) that a grant must open. @budget bounds the total.
+ */
+static int add_subtree(cdm_ctx *ctx, cdm_cgroup_tree *t, size_t i, unsigned depth, size_t *budget)
+{
+        size_t first = t->n, last;
+        int r;
+
+        if (depth == 0 || !t->items[i].exists || t->items[i].children_read)
+                return 0;
+        r = add_children(ctx, t, (ssize_t) i);
+        if (r < 0)
+                return r;
+        last = t->n;
+        for (size_t k = first; k < last; k++) {
+                if (*budget == 0)
+                        return 0;
+                (*budget)--;
+                r = add_subtree(ctx, t, k, depth - 1, budget);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static bool holds_nodes(const cdm_cgroup *c, const cdm_nodemask *nodes)
 {
         cdm_nodemask cur;
@@ -246,6 +276,7 @@ static int add_chain(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *job, const cd
 {
         _cleanup_free_ char *path = strdup(job);
         ssize_t parent = 0;
+        size_t budget = SUBTREE_ITEMS_MAX;
 
         if (!path)
                 return -ENOMEM;
@@ -256,7 +287,7 @@ static int add_chain(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *job, const cd
                 if (parent < 0)
                         return (int) parent;
                 if (!slash)
-                        return 0;
+                        return add_subtree(ctx, t, (size_t) parent, SUBTREE_DEPTH_MAX, &budget);
                 if (t->items[parent].exists && (!nodes || !holds_nodes(&t->items[parent], nodes))) {
                         int r = add_children(ctx, t, parent);
                         if (r < 0)

@@ -204,6 +204,11 @@ int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *re
                         r.role[i] = CDM_CGROUP_ANCESTOR;
                         for (size_t w = 0; w < ARRAY_SIZE(m->nodes.bits); w++)
                                 r.mems[i].bits[w] |= m->nodes.bits[w];
+                } else if (r.role[cg->parent] == CDM_CGROUP_JOB ||
+                                r.role[cg->parent] == CDM_CGROUP_JOB_INNER) {
+                        r.role[i] = CDM_CGROUP_JOB_INNER;
+                        r.mems[i] = r.mems[cg->parent];
+                        r.grant[i] = r.grant[cg->parent];
                 } else if (r.role[cg->parent] == CDM_CGROUP_ROOT ||
                                 r.role[cg->parent] == CDM_CGROUP_ANCESTOR) {
                         r.role[i] = CDM_CGROUP_FRONTIER;
@@ -284,7 +289,7 @@ static int plan_subtree(cdm_plan *p, const cdm_cgroup *cg, const char *reason)
 static int plan_cgroups(const cdm_isolation_input *in, cdm_plan *p)
 {
         static const cdm_cgroup_role order[] = { CDM_CGROUP_ROOT, CDM_CGROUP_FRONTIER,
-                CDM_CGROUP_ANCESTOR, CDM_CGROUP_JOB };
+                CDM_CGROUP_ANCESTOR, CDM_CGROUP_JOB, CDM_CGROUP_JOB_INNER };
         const cdm_cgroup_tree *t = in->cgroups;
         cdm_cgroup_roles roles;
         int r = 0;
@@ -303,13 +308,20 @@ static int plan_cgroups(const cdm_isolation_input *in, cdm_plan *p)
         }
         for (size_t pass = 1; r >= 0 && pass < ARRAY_SIZE(order); pass++)
                 for (size_t i = 0; r >= 0 && i < t->n; i++) {
+                        const cdm_cgroup *cg = &t->items[i];
+
                         if (roles.role[i] != order[pass])
                                 continue;
-                        r = plan_mems(p, &t->items[i], &roles.mems[i],
+                        /* Below a job only what someone set explicitly (Slurm's copies of its
+                         * scope's value into job_N and step_N/user) needs opening. */
+                        if (order[pass] == CDM_CGROUP_JOB_INNER && (!cg->cpuset_mems || !*cg->cpuset_mems))
+                                continue;
+                        r = plan_mems(p, cg, &roles.mems[i],
                                         order[pass] == CDM_CGROUP_FRONTIER ? "no grant: system nodes only" :
                                         order[pass] == CDM_CGROUP_ANCESTOR ?
                                                 "ancestor of granted jobs: system nodes and their devices" :
-                                                "granted job: system nodes and its device");
+                                        order[pass] == CDM_CGROUP_JOB ? "granted job: system nodes and its device" :
+                                                "inside a granted job, set explicitly: the job's nodes");
                 }
         cdm_cgroup_roles_done(&roles);
         return r;

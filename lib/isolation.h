@@ -37,6 +37,7 @@ typedef enum cdm_cgroup_role {
         CDM_CGROUP_JOB,      /* granted: system nodes + its device */
         CDM_CGROUP_ANCESTOR, /* above granted jobs: system nodes + their devices */
         CDM_CGROUP_FRONTIER, /* child of the root or of an ancestor, no grant: system nodes */
+        CDM_CGROUP_JOB_INNER, /* below a job: inherits, but an explicit value is the job's */
         CDM_CGROUP_INNER,    /* below the frontier or missing: inherits, not managed */
 } cdm_cgroup_role;
 

@@ -52,6 +52,7 @@ nobody_error "nobody: raw Revoke" Revoke string:root-1
 nobody_error "nobody: raw SetQuota" SetQuota string:root-1 uint64:1
 nobody_error "nobody: raw SetPolicy" SetPolicy string:root-1 string:device-first
 nobody_error "nobody: raw Reload" Reload
+nobody_error "nobody: raw SyncCGroup" SyncCGroup string:/system.slice
 # Refusal comes before validation: a bad argument from nobody is still AccessDenied.
 nobody_error "nobody: raw Grant with bad arguments" Grant string: string:rel string:gpu9 uint64:0 string:frob
 nobody_error "nobody: raw Revoke of an unknown job" Revoke string:nope

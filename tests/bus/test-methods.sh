@@ -149,6 +149,27 @@ expect "cdmctl reload" 0 "" -- ctl reload
 check_jq "cdmctl --json status has the Manager properties, devices and jobs" "$(ctl --json status 2>&1)" \
         "(.devices | length == 1) and (.jobs | length == 3) and .version == \"$version\""
 
+# --- SyncCGroup ---
+# Slurm at a step start: it copies its scope's nodes, which hold the device while slurm-42 is
+# granted, into the new job and step as explicit values; a step of slurm-42 may have been
+# created fenced before the grant. SyncCGroup puts both right before the tasks run.
+S=$CGROOT/system.slice/slurmstepd.scope
+for d in job_44 job_44/step_0 job_44/step_0/user job_42/step_1 job_42/step_1/user; do
+        mkdir -p "$S/$d"
+        : > "$S/$d/cgroup.subtree_control"
+done
+echo 0-1 > "$S/job_44/cpuset.mems"
+echo 0-1 > "$S/job_44/step_0/user/cpuset.mems"
+echo 0 > "$S/job_42/step_1/user/cpuset.mems"
+call_ok "SyncCGroup of an ungranted job's new step (busctl)" SyncCGroup s /system.slice/slurmstepd.scope/job_44/step_0
+check "  ... fences the ungranted job to the system node" grep -qx 0 "$S/job_44/cpuset.mems"
+call_ok "SyncCGroup of a granted job's step created fenced" SyncCGroup s /system.slice/slurmstepd.scope/job_42/step_1
+check "  ... opens the step's explicit value to the job's nodes" grep -qx 0-1 "$S/job_42/step_1/user/cpuset.mems"
+expect_error "SyncCGroup of a missing cgroup" "$ERR.NoSuchCGroup" SyncCGroup string:/system.slice/nope.service
+expect_error "SyncCGroup with '..'" "$ERR.InvalidArgument" SyncCGroup string:/system.slice/../x
+expect_error "SyncCGroup of the root" "$ERR.InvalidArgument" SyncCGroup string:/
+rm -rf "$S/job_44" "$S/job_42/step_1"
+
 # --- Revoke ---
 call_ok "Revoke slurm-43 (busctl)" Revoke s slurm-43
 if wait_for 10 job_gone slurm-43; then ok "slurm-43 leaves ListJobs after Revoke"; else not_ok "slurm-43 leaves ListJobs after Revoke (10 s)"; fi

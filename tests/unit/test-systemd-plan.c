@@ -183,6 +183,10 @@ static void test_delegated_job(void **state)
         g.device = f.layout->devices[0].name;
         add(&f, "/system.slice/host_slurmstepd.scope/job_7", 7, "0", "", NULL, NULL);
         add(&f, "/system.slice/host_slurmstepd.scope/job_8", 7, "0", "", NULL, NULL);
+        /* Slurm made the job's step before the grant, fenced: "0" on step_0/user, the rest inherits. */
+        add(&f, "/system.slice/host_slurmstepd.scope/job_7/step_0", 8, "", "", NULL, NULL);
+        add(&f, "/system.slice/host_slurmstepd.scope/job_7/step_0/user", 10, "0", "", NULL, NULL);
+        add(&f, "/system.slice/host_slurmstepd.scope/job_7/step_0/slurm", 10, "", "", NULL, NULL);
         cdm_isolation_input in = { .topo = f.topo, .layout = f.layout, .config = f.config,
                 .cgroups = &f.tree, .grants = &g, .n_grants = 1 };
 
@@ -193,6 +197,12 @@ static void test_delegated_job(void **state)
         assert_true(scope >= 0 && job >= 0);
         assert_true(scope < job);
         assert_true(find(&p, "sys/fs/cgroup/system.slice/host_slurmstepd.scope/job_8/cpuset.mems") < 0);
+        /* Inside the job: the explicit value is opened, after the job; what inherits is left. */
+        sub = find(&p, "sys/fs/cgroup/system.slice/host_slurmstepd.scope/job_7/step_0/user/cpuset.mems");
+        assert_true(sub > job);
+        assert_string_equal(p.items[sub].desired, "0-1");
+        assert_true(find(&p, "sys/fs/cgroup/system.slice/host_slurmstepd.scope/job_7/step_0/cpuset.mems") < 0);
+        assert_true(find(&p, "sys/fs/cgroup/system.slice/host_slurmstepd.scope/job_7/step_0/slurm/cpuset.mems") < 0);
         /* A scope's subtree_control is the delegatee's: cpuset already on, nothing written. */
         sub = find(&p, "sys/fs/cgroup/system.slice/host_slurmstepd.scope/cgroup.subtree_control");
         assert_true(sub < 0);
