@@ -13,7 +13,7 @@ C=$(s_sbatch --mem=600M -n1 --cdm-mem=128M --cdm-policy=device-first -o /tmp/C.o
 wait_for 240 test -e /tmp/C.ready || fatal "C does not start: $(job_state "$C") $(cat /tmp/C.out)"
 wait_for 60 grep -q ready /tmp/C.hold || fail "C's cdm-probe is not ready"
 cgC=$(job_cgroup "$C")
-cdmctl --json jobs | jq -c --arg id "slurm-$C" '.[] | select(.id == $id)'
+cdmctl job "slurm-$C"
 start=$(ms_now)
 max=0
 for i in $(seq 1 120); do
@@ -30,7 +30,7 @@ sleep 5
 now=$(anon_bytes_in "$cgC")
 [ "${now:-0}" -le "$quota" ] && pass "C stays within its quota ($((now >> 20)) MiB)" ||
 	fail "C has ${now} bytes on node $DEV_NODE, over its quota $quota"
-expect_match "policy of slurm-$C" "$(cdmctl --json jobs | jq -c --arg id "slurm-$C" '.[] | select(.id == $id)')" 'device-first'
+expect_match "policy of slurm-$C" "$(cdmctl job "slurm-$C")" 'device-first'
 s_scancel "$C"
 wait_for 60 job_done "$C" || fail "C does not end"
 finish
