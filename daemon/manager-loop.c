@@ -5,6 +5,9 @@
  *   - inotify on the cgroup root and on every ancestor of a granted job: a new cgroup there
  *     is restricted at once (the cycle runs from an idle watcher, so a burst of mkdirs
  *     costs one cycle);
+ *   - inotify on every cgroup file this daemon wrote (and the cpuset.mems of every unit it
+ *     set a property on): a write by anyone else (systemd realizing a unit, a resource
+ *     manager) is checked within milliseconds, not at the next audit;
  *   - SIGTERM/SIGINT stop, SIGHUP reloads the configuration (as a whole or not at all).
  */
 
@@ -30,6 +33,7 @@ typedef struct Watchers {
         ev_idle soon;
         ev_signal sigterm, sigint, sighup;
         ev_io inotify;
+        ev_timer modified; /* a watched file was written: check soon, at most every 10 ms */
         int inotify_fd;
         int *wds;
         char **paths; /* the cgroup each watch is on */
@@ -41,10 +45,50 @@ static Watchers *W(Manager *m)
         return m->watchers;
 }
 
+#define MODIFIED_DELAY 0.01
+
+/* The file a written object lives in: "/system.slice/cpuset.mems" for both
+ * sys/fs/cgroup/system.slice/cpuset.mems and systemd/system.slice/AllowedMemoryNodes. */
+static char *watched_file(const char *object)
+{
+        _cleanup_free_ char *cgroup = cdm_plan_object_cgroup(object);
+        const char *attr = strrchr(object, '/') + 1;
+        char *s;
+
+        if (!cgroup)
+                return NULL;
+        if (streq(attr, "AllowedMemoryNodes"))
+                attr = "cpuset.mems";
+        if (asprintf(&s, "%s/%s", streq(cgroup, "/") ? "" : cgroup, attr) < 0)
+                return NULL;
+        return s;
+}
+
+static bool is_written_file(Manager *m, const char *path)
+{
+        for (size_t i = 0; i < m->n_written; i++) {
+                _cleanup_free_ char *f = watched_file(m->written[i].object);
+
+                if (f && streq(f, path))
+                        return true;
+        }
+        return false;
+}
+
+/* A watch on a file rather than a directory: its last component names a cgroup attribute. */
+static bool is_file_path(const char *path)
+{
+        const char *last = strrchr(path, '/');
+
+        return last && (strncmp(last + 1, "cpuset.", 7) == 0 || strncmp(last + 1, "cgroup.", 7) == 0);
+}
+
 /* The directories whose new children must be restricted at once: the root and every
- * ancestor of a granted job. */
+ * ancestor of a granted job; and the files cdmd wrote. */
 static bool want_watch(Manager *m, const char *path)
 {
+        if (is_file_path(path))
+                return is_written_file(m, path);
         if (streq(path, "/"))
                 return true;
         for (size_t i = 0; i < m->jobs.n; i++)
@@ -53,7 +97,7 @@ static bool want_watch(Manager *m, const char *path)
         return false;
 }
 
-static void add_watch(Manager *m, const char *path)
+static void add_watch(Manager *m, const char *path, uint32_t mask)
 {
         Watchers *w = W(m);
         _cleanup_free_ char *full = NULL;
@@ -65,9 +109,10 @@ static void add_watch(Manager *m, const char *path)
         if (w->n_wds >= INOTIFY_WATCHES_MAX ||
                         asprintf(&full, "/proc/self/fd/%d%s", m->ctx->cgroup_fd, streq(path, "/") ? "" : path) < 0)
                 return;
-        wd = inotify_add_watch(w->inotify_fd, full, IN_CREATE | IN_ONLYDIR);
+        wd = inotify_add_watch(w->inotify_fd, full, mask);
         if (wd < 0) {
-                log_debug("Cannot watch %s for new cgroups: %m", path);
+                if (errno != ENOENT)
+                        log_debug("Cannot watch %s: %m", path);
                 return;
         }
         w->paths[w->n_wds] = strdup(path);
@@ -97,16 +142,39 @@ static void watch_cgroups(Manager *m)
                         w->paths[i] = w->paths[w->n_wds - 1];
                         w->n_wds--;
                 }
-        add_watch(m, "/");
+        add_watch(m, "/", IN_CREATE | IN_ONLYDIR);
         for (size_t i = 0; i < m->jobs.n; i++) {
                 _cleanup_free_ char *path = strdup(m->jobs.items[i].cgroup);
                 char *slash;
 
                 while (path && (slash = strrchr(path, '/')) && slash != path) {
                         *slash = 0;
-                        add_watch(m, path);
+                        add_watch(m, path, IN_CREATE | IN_ONLYDIR);
                 }
         }
+        for (size_t i = 0; i < m->n_written; i++) {
+                _cleanup_free_ char *f = watched_file(m->written[i].object);
+
+                if (f)
+                        add_watch(m, f, IN_MODIFY);
+        }
+}
+
+/* A watch the kernel dropped (its file went away): forget it, so it is set again when the
+ * file is back. */
+static bool forget_watch(Manager *m, int wd)
+{
+        Watchers *w = W(m);
+
+        for (size_t i = 0; i < w->n_wds; i++)
+                if (w->wds[i] == wd) {
+                        free(w->paths[i]);
+                        w->wds[i] = w->wds[w->n_wds - 1];
+                        w->paths[i] = w->paths[w->n_wds - 1];
+                        w->n_wds--;
+                        return true;
+                }
+        return false;
 }
 
 static void run_cycle(Manager *m)
@@ -129,6 +197,11 @@ static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
         run_cycle(t->data);
 }
 
+static void on_modified(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        run_cycle(t->data);
+}
+
 static void on_soon(struct ev_loop *loop, ev_idle *i, int revents)
 {
         ev_idle_stop(loop, i);
@@ -139,7 +212,7 @@ static void on_inotify(struct ev_loop *loop, ev_io *io, int revents)
 {
         Manager *m = io->data;
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        bool created = false;
+        bool created = false, modified = false;
         ssize_t n;
 
         /* Drain; which cgroup was created does not matter, the cycle looks at the tree. Only a
@@ -149,10 +222,18 @@ static void on_inotify(struct ev_loop *loop, ev_io *io, int revents)
                         const struct inotify_event *e = (const struct inotify_event *) p;
 
                         created |= (e->mask & IN_CREATE) != 0;
+                        modified |= (e->mask & IN_MODIFY) != 0;
+                        /* A watched fence file vanished (cpuset switched off above it), not a
+                         * watch removed here (those are forgotten first). */
+                        if (e->mask & IN_IGNORED)
+                                modified |= forget_watch(m, e->wd);
                         p += sizeof(struct inotify_event) + e->len;
                 }
         if (created)
                 ev_idle_start(loop, &W(m)->soon);
+        /* Including the echo of this daemon's own writes: that check finds nothing to do. */
+        if (modified && !ev_is_active(&W(m)->modified))
+                ev_timer_start(loop, &W(m)->modified);
 }
 
 static void on_stop(struct ev_loop *loop, ev_signal *s, int revents)
@@ -215,6 +296,8 @@ int manager_run(Manager *m)
 
         ev_timer_init(&w.audit, on_audit, interval, interval);
         ev_idle_init(&w.soon, on_soon);
+        ev_timer_init(&w.modified, on_modified, MODIFIED_DELAY, 0.);
+        w.modified.data = m;
         ev_signal_init(&w.sigterm, on_stop, SIGTERM);
         ev_signal_init(&w.sigint, on_stop, SIGINT);
         ev_signal_init(&w.sighup, on_reload, SIGHUP);
@@ -236,6 +319,7 @@ int manager_run(Manager *m)
         log_info("cdmd " CDM_VERSION " running, audit every %gs.", interval);
         ev_run(m->loop, 0);
 
+        ev_timer_stop(m->loop, &w.modified);
         manager_migrations_free(m); /* their timers live on this loop */
         manager_bus_stop(m);
         if (w.inotify_fd >= 0)

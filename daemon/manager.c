@@ -23,10 +23,6 @@
 #include "systemd-backend.h"
 #include "util/time-util.h"
 
-typedef struct WrittenFence {
-        char *object;
-        char *value;
-} WrittenFence;
 
 _printf_(3, 0) static void lib_log(void *userdata, int priority, const char *format, va_list ap)
 {

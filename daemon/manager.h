@@ -22,6 +22,12 @@
 
 struct ev_loop;
 
+/* A cgroup object (file or unit property) and the value this daemon last wrote to it. */
+typedef struct WrittenFence {
+        char *object;
+        char *value;
+} WrittenFence;
+
 typedef struct Manager {
         cdm_ctx *ctx;
         cdm_config *config;
@@ -44,7 +50,7 @@ typedef struct Manager {
         bool isolated; /* last cycle: no spill, no alarm, every setting as planned */
         struct SystemdBackend *systemd; /* systemd owns the tree: its units get AllowedMemoryNodes= */
         /* What this daemon last wrote to each cgroup object, to tell drift from a change of plan. */
-        struct WrittenFence *written;
+        WrittenFence *written;
         size_t n_written;
         uint64_t fence_drift_total;
         bool metrics_failed;
