@@ -11,7 +11,8 @@ qemu-system-x86 busybox-static cpio gzip xz-utils zstd util-linux
 dbus-daemon dbus-bin numactl
 systemd jq passwd
 mmdebstrap e2fsprogs
-dpkg-dev lintian file
+dpkg-dev lintian file groff-base man-db
+libslurm-dev
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -47,6 +47,11 @@ has usr/share/dbus-1/system-services/org.cdmd.cdmd1.service
 has etc/cdmd/cdmd.conf
 has usr/share/doc/cdmd/copyright
 has usr/share/doc/cdmd/changelog.gz
+has usr/libexec/cdmd/cdmd-prolog
+has usr/libexec/cdmd/cdmd-epilog
+if grep -q 'add_subdirectory(spank)' "$CDM_SOURCE_DIR/daemon/CMakeLists.txt" && [ -f /usr/include/slurm/spank.h ]; then
+        has "$libdir/slurm-wlm/cdmd_spank.so"
+fi
 if [ -d "$CDM_SOURCE_DIR/daemon/man" ]; then
         for page in "$CDM_SOURCE_DIR"/daemon/man/*.[1-8]; do
                 [ -e "$page" ] || continue
@@ -56,7 +61,7 @@ if [ -d "$CDM_SOURCE_DIR/daemon/man" ]; then
 fi
 
 # Nothing else: no static or internal libraries, no test, fuzz or bench programs.
-grep -vE "^(usr/sbin/cdmd|usr/bin/cdmctl|$libdir/libcdm\.so(\.[0-9.]+)?( -> .*)?|usr/include/cdm/[^/]+\.h|$unitdir/cdmd\.service|usr/share/dbus-1/(system\.d/org\.cdmd\.cdmd1\.conf|system-services/org\.cdmd\.cdmd1\.service)|etc/cdmd/cdmd\.conf|usr/share/doc/cdmd/(copyright|changelog\.gz)|usr/share/man/man[1-8]/[^/]+\.[1-8]\.gz|usr/share/bash-completion/completions/cdmctl)$" \
+grep -vE "^(usr/sbin/cdmd|usr/bin/cdmctl|$libdir/libcdm\.so(\.[0-9.]+)?( -> .*)?|usr/include/cdm/[^/]+\.h|$unitdir/cdmd\.service|usr/share/dbus-1/(system\.d/org\.cdmd\.cdmd1\.conf|system-services/org\.cdmd\.cdmd1\.service)|etc/cdmd/cdmd\.conf|usr/share/doc/cdmd/(copyright|changelog\.gz)|usr/share/man/man[1-8]/[^/]+\.[1-8]\.gz|usr/share/bash-completion/completions/cdmctl|usr/libexec/cdmd/cdmd-(prolog|epilog)|$libdir/slurm-wlm/cdmd_spank\.so)$" \
         "$tmp/files" >"$tmp/extra" || true
 [ ! -s "$tmp/extra" ] || fail "unexpected files in the package: $(tr '\n' ' ' <"$tmp/extra")"
 
