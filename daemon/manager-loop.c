@@ -25,6 +25,7 @@
 #include "manager-bus.h"
 #include "manager-loop.h"
 #include "manager-migrate.h"
+#include "util/strv.h"
 
 #define INOTIFY_WATCHES_MAX 4096
 
@@ -64,15 +65,46 @@ static char *watched_file(const char *object)
         return s;
 }
 
-static bool is_written_file(Manager *m, const char *path)
+static int cmp_str(const void *a, const void *b)
 {
-        for (size_t i = 0; i < m->n_written; i++) {
-                _cleanup_free_ char *f = watched_file(m->written[i].object);
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
 
-                if (f && streq(f, path))
-                        return true;
+/*
+ * The files worth watching, sorted: the fences cdmd wrote (values without a device node) and
+ * the controller switches. Someone narrowing a job's own cpuset leaks nothing, and thousands
+ * of jobs would take every watch.
+ */
+static char **wanted_files(Manager *m, size_t *ret_n)
+{
+        char **files = calloc(m->n_written ?: 1, sizeof(char *));
+        size_t n = 0;
+
+        *ret_n = 0;
+        if (!files)
+                return NULL;
+        for (size_t i = 0; i < m->n_written; i++) {
+                const WrittenFence *w = &m->written[i];
+                bool fence = strstr(w->object, "cgroup.subtree_control") != NULL;
+                cdm_nodemask v;
+
+                if (!fence && m->layout && cdm_nodemask_parse(w->value, strlen(w->value), &v) >= 0) {
+                        fence = true;
+                        for (size_t k = 0; k < ARRAY_SIZE(v.bits); k++)
+                                if (v.bits[k] & m->layout->device_nodes.bits[k])
+                                        fence = false;
+                }
+                if (fence && (files[n] = watched_file(w->object)))
+                        n++;
         }
-        return false;
+        qsort(files, n, sizeof(char *), cmp_str);
+        *ret_n = n;
+        return files;
+}
+
+static bool in_sorted(char **v, size_t n, const char *s)
+{
+        return n > 0 && bsearch(&s, v, n, sizeof(char *), cmp_str) != NULL;
 }
 
 /* A watch on a file rather than a directory: its last component names a cgroup attribute. */
@@ -84,11 +116,11 @@ static bool is_file_path(const char *path)
 }
 
 /* The directories whose new children must be restricted at once: the root and every
- * ancestor of a granted job; and the files cdmd wrote. */
-static bool want_watch(Manager *m, const char *path)
+ * ancestor of a granted job; and the fence files (sorted, from wanted_files()). */
+static bool want_watch(Manager *m, const char *path, char **files, size_t n_files)
 {
         if (is_file_path(path))
-                return is_written_file(m, path);
+                return in_sorted(files, n_files, path);
         if (streq(path, "/"))
                 return true;
         for (size_t i = 0; i < m->jobs.n; i++)
@@ -131,11 +163,14 @@ static void add_watch(Manager *m, const char *path, uint32_t mask)
 static void watch_cgroups(Manager *m)
 {
         Watchers *w = W(m);
+        char **files;
+        size_t n_files;
 
         if (w->inotify_fd < 0 || m->ctx->cgroup_fd < 0)
                 return;
+        files = wanted_files(m, &n_files);
         for (size_t i = w->n_wds; i-- > 0;)
-                if (!want_watch(m, w->paths[i])) {
+                if (!want_watch(m, w->paths[i], files, n_files)) {
                         (void) inotify_rm_watch(w->inotify_fd, w->wds[i]);
                         free(w->paths[i]);
                         w->wds[i] = w->wds[w->n_wds - 1];
@@ -152,12 +187,9 @@ static void watch_cgroups(Manager *m)
                         add_watch(m, path, IN_CREATE | IN_ONLYDIR);
                 }
         }
-        for (size_t i = 0; i < m->n_written; i++) {
-                _cleanup_free_ char *f = watched_file(m->written[i].object);
-
-                if (f)
-                        add_watch(m, f, IN_MODIFY);
-        }
+        for (size_t i = 0; i < n_files; i++)
+                add_watch(m, files[i], IN_MODIFY);
+        strv_free_n(files, n_files);
 }
 
 /* A watch the kernel dropped (its file went away): forget it, so it is set again when the

@@ -268,38 +268,61 @@ static void log_results(const cdm_plan *plan, const int *results)
         }
 }
 
+/* m->written is sorted by object: thousands of jobs make thousands of entries. */
+static size_t written_index(Manager *m, const char *object, bool *found)
+{
+        size_t lo = 0, hi = m->n_written;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(object, m->written[mid].object);
+
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        *found = false;
+        return lo;
+}
+
 static WrittenFence *find_written(Manager *m, const char *object)
 {
-        for (size_t i = 0; i < m->n_written; i++)
-                if (streq(m->written[i].object, object))
-                        return &m->written[i];
-        return NULL;
+        bool found;
+        size_t i = written_index(m, object, &found);
+
+        return found ? &m->written[i] : NULL;
 }
 
 static int remember_written(Manager *m, const char *object, const char *value)
 {
-        WrittenFence *w = find_written(m, object), *nw;
+        bool found;
+        size_t i = written_index(m, object, &found);
         char *v = strdup(value);
+        WrittenFence *nw;
 
         if (!v)
                 return -ENOMEM;
-        if (!w) {
-                nw = realloc(m->written, (m->n_written + 1) * sizeof(*nw));
+        if (!found) {
+                char *o = strdup(object);
+
+                nw = o ? realloc(m->written, (m->n_written + 1) * sizeof(*nw)) : NULL;
                 if (!nw) {
+                        free(o);
                         free(v);
                         return -ENOMEM;
                 }
                 m->written = nw;
-                w = &m->written[m->n_written];
-                *w = (WrittenFence){ .object = strdup(object) };
-                if (!w->object) {
-                        free(v);
-                        return -ENOMEM;
-                }
+                memmove(&m->written[i + 1], &m->written[i], (m->n_written - i) * sizeof(*nw));
+                m->written[i] = (WrittenFence){ .object = o };
                 m->n_written++;
         }
-        free(w->value);
-        w->value = v;
+        free(m->written[i].value);
+        m->written[i].value = v;
         return 0;
 }
 

@@ -272,7 +272,8 @@ static bool holds_nodes(const cdm_cgroup *c, const cdm_nodemask *nodes)
  * children of each ancestor (the frontier candidates below it). With @nodes, only the
  * children of ancestors that do not hold those nodes yet are read.
  */
-static int add_chain(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *job, const cdm_nodemask *nodes)
+static int add_chain(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *job, const cdm_nodemask *nodes,
+                bool subtree)
 {
         _cleanup_free_ char *path = strdup(job);
         ssize_t parent = 0;
@@ -287,7 +288,7 @@ static int add_chain(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *job, const cd
                 if (parent < 0)
                         return (int) parent;
                 if (!slash)
-                        return add_subtree(ctx, t, (size_t) parent, SUBTREE_DEPTH_MAX, &budget);
+                        return subtree ? add_subtree(ctx, t, (size_t) parent, SUBTREE_DEPTH_MAX, &budget) : 0;
                 if (t->items[parent].exists && (!nodes || !holds_nodes(&t->items[parent], nodes))) {
                         int r = add_children(ctx, t, parent);
                         if (r < 0)
@@ -315,7 +316,7 @@ int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, c
                 return -ENOMEM;
         r = read_root(ctx, t);
         for (size_t j = 0; r >= 0 && j < n_jobs; j++)
-                r = add_chain(ctx, t, jobs[j], NULL);
+                r = add_chain(ctx, t, jobs[j], NULL, /* subtree= */ false);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(t);
@@ -332,7 +333,7 @@ int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, const cdm_nodemask 
                 return -ENOMEM;
         r = read_root(ctx, t);
         if (r >= 0)
-                r = add_chain(ctx, t, job, nodes);
+                r = add_chain(ctx, t, job, nodes, /* subtree= */ true);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(t);
