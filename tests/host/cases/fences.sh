@@ -59,7 +59,7 @@ cat /tmp/sampler.log
 section "windows by step"
 # Each window is attributed to the step that was running when it opened.
 awk 'NR == FNR { t[n] = $1; s[n++] = $2; next }
-	/^window / { start = $6 + 0; k = -1; for (i = 0; i < n; i++) if (t[i] <= start) k = i
+	/^window / { start = $7 + 0; k = -1; for (i = 0; i < n; i++) if (t[i] <= start) k = i
 		printf "  %-26s %s\n", (k < 0 ? "before-steps" : s[k]), $0 }' "$STEPS" /tmp/sampler.log
 windows=$(grep -c '^window ' /tmp/sampler.log)
 longest=$(sed -n 's/^sampler: [0-9]* windows; longest //p' /tmp/sampler.log)
@@ -86,7 +86,7 @@ expect_bind systemd-journald.service no
 
 section "cdmd's view"
 cdmctl status | head -n 8
-expect_match "cdmctl status" "$(cdmctl status)" 'Isolated: yes'
+expect_isolated
 drift1=$(metric cdmd_fence_drift_total)
 echo "cdmd_fence_drift_total: $drift0 before the steps, $drift1 after"
 expect_match "metric cdmd_fence_drift_total" "$drift1" '^[0-9]+$'

@@ -12,15 +12,29 @@ if dpkg-query -W cdmd >/dev/null 2>&1; then
 	fatal "cdmd is installed already: restore.sh must run before any other case of its boot"
 fi
 
-# snapshot FILE: everything cdmd may change, one "what = value" line each.
+# snapshot FILE: everything cdmd may change, one "what = value" line each. A cgroup
+# without cpuset.mems (the controller off above it) counts as an empty one, and its
+# effective set is its parent's, as the kernel applies it.
 snapshot() {
+	local -A eff
+	local d rel parent e
 	{
 		for u in $(systemctl list-units --type=slice,scope --all --plain --no-legend | awk '{ print $1 }' | sort); do
 			echo "unit $u AllowedMemoryNodes = $(unit_prop "$u" AllowedMemoryNodes)"
 			echo "unit $u StartupAllowedMemoryNodes = $(unit_prop "$u" StartupAllowedMemoryNodes)"
 		done
-		find $CG -maxdepth 4 \( -name cpuset.mems -o -name cpuset.mems.effective -o -name cgroup.subtree_control \) |
-			sort | while read -r f; do echo "file ${f#$CG/} = $(cat "$f" 2>/dev/null)"; done
+		eff[/]=$(cat $CG/cpuset.mems.effective)
+		while read -r d; do
+			rel=${d#$CG}
+			parent=${rel%/*}
+			[ -n "$parent" ] || parent=/
+			if [ -f "$d/cpuset.mems.effective" ]; then e=$(cat "$d/cpuset.mems.effective"); else e=${eff[$parent]}; fi
+			eff[$rel]=$e
+			echo "effective $rel = $e"
+			echo "mems $rel = $(cat "$d/cpuset.mems" 2>/dev/null)"
+			echo "controllers $rel = $(cat "$d/cgroup.subtree_control" 2>/dev/null)"
+		done < <(find $CG -mindepth 1 -maxdepth 4 -type d | sort)
+		echo "controllers / = $(cat $CG/cgroup.subtree_control)"
 		for k in /sys/devices/system/memory/auto_online_blocks /sys/kernel/mm/numa/demotion_enabled \
 			/sys/kernel/mm/ksm/merge_across_nodes; do
 			echo "knob $k = $(cat "$k" 2>/dev/null)"
@@ -28,14 +42,28 @@ snapshot() {
 		for b in /sys/devices/system/node/node1/memory[0-9]*; do
 			echo "block ${b##*/} = $(cat "$b/state")"
 		done
-		ls /run/systemd/system.control/*/*AllowedMemoryNodes* 2>/dev/null | sed 's/^/control drop-in /; s/$/ = present/'
 	} >"$1"
+}
+
+# compare WHAT-REGEX: fails for each value of a key in both snapshots that differs.
+compare() {
+	local what b a n=0 bad=0
+	while read -r what; do
+		b=$(grep -F -m1 "$what = " /tmp/before | sed "s/^.* = //")
+		a=$(grep -F -m1 "$what = " /tmp/after | sed "s/^.* = //")
+		n=$((n + 1))
+		if [ "$a" != "$b" ]; then
+			fail "$what: '$a' after the restore, '$b' before the package"
+			bad=$((bad + 1))
+		fi
+	done < <(comm -12 <(sed 's/ = .*//' /tmp/before | sort -u) <(sed 's/ = .*//' /tmp/after | sort -u) | grep -E "$1")
+	[ "$bad" -ne 0 ] || pass "all $n values of /$1/ as before the package"
 }
 
 section "before the package"
 snapshot /tmp/before
 grep -E '^(knob|unit (-|system|user|init))' /tmp/before
-echo "$(grep -c '^file' /tmp/before) cgroup files, $(grep -c '^unit' /tmp/before) unit properties"
+echo "$(grep -c '^effective' /tmp/before) cgroups, $(grep -c '^unit' /tmp/before) unit properties"
 
 install_cdmd
 dev=$(device_name)
@@ -47,7 +75,7 @@ systemctl daemon-reload
 sleep 2
 section "with cdmd running"
 snapshot /tmp/during
-diff /tmp/before /tmp/during | grep -E '^[<>] (knob|unit (-|system|user|init)|file [^/]*$|file (system|user).slice/cpuset)' | head -n 40
+diff /tmp/before /tmp/during | grep -E '^[<>] (knob|unit (-|system|user|init)|(effective|mems) /[^/]*$|controllers /[a-z.]* )' | head -n 40
 changed=$(diff /tmp/before /tmp/during | grep -c '^>')
 if [ "$changed" -gt 0 ]; then pass "cdmd changed $changed things (the restore has something to undo)"
 else fail "cdmd changed nothing: the case proves nothing"; fi
@@ -63,26 +91,30 @@ snapshot /tmp/after
 
 section "after the restore: compared with before the package"
 # Units and cgroups that came or went with the case's own units are listed, not compared.
-only() { comm -"$1" <(sed 's/ = .*//' /tmp/before | sort -u) <(sed 's/ = .*//' /tmp/after | sort -u); }
-echo "only before: $(only 23 | grep -v -E 'cdm-restore-job|cdmd\.service' | tr '\n' ';')"
-echo "only after:  $(only 13 | grep -v -E 'cdm-restore-job|cdmd\.service' | tr '\n' ';')"
-common=$(comm -12 <(sed 's/ = .*//' /tmp/before | sort -u) <(sed 's/ = .*//' /tmp/after | sort -u))
-differ=0
-while read -r what; do
-	b=$(grep -F -m1 "$what = " /tmp/before | sed "s/^.* = //")
-	a=$(grep -F -m1 "$what = " /tmp/after | sed "s/^.* = //")
-	if [ "$a" != "$b" ]; then
-		fail "$what: '$a' after the restore, '$b' before the package"
-		differ=$((differ + 1))
-	fi
-done <<<"$common"
-[ "$differ" -eq 0 ] && pass "all $(echo "$common" | wc -l) values as before the package"
-extra=$(only 13 | grep -v -E 'cdm-restore-job|cdmd\.service')
-if [ -z "$extra" ]; then pass "no cgroup file, unit property or drop-in that was not there before"
-else fail "present only after the restore: $(echo "$extra" | tr '\n' ';')"; fi
-missing=$(only 23 | grep -v -E 'cdm-restore-job|cdmd\.service')
-if [ -z "$missing" ]; then pass "nothing that was there before is gone"
-else fail "gone after the restore: $(echo "$missing" | tr '\n' ';')"; fi
+only() { comm -"$1" <(sed 's/ = .*//' /tmp/before | sort -u) <(sed 's/ = .*//' /tmp/after | sort -u) | grep -v -E 'cdm-restore-job|cdmd\.service'; }
+echo "only before: $(only 23 | tr '\n' ';')"
+echo "only after:  $(only 13 | tr '\n' ';')"
+compare '^unit '
+compare '^effective '
+compare '^mems '
+compare '^(knob|block) '
+if [ -z "$(only 13)$(only 23)" ]; then pass "the same units and cgroups as before the package"
+else fail "units or cgroups differ: only before: $(only 23 | tr '\n' ';') only after: $(only 13 | tr '\n' ';')"; fi
+dropins=$(ls /run/systemd/system.control/*/*AllowedMemoryNodes* 2>/dev/null)
+echo "runtime drop-ins left: $(echo "$dropins" | grep -c .)"
+[ -z "$dropins" ] || head -n 5 $(echo "$dropins" | head -n 1)
+set_left=$(grep -l -E '^(Startup)?AllowedMemoryNodes=.+' $dropins 2>/dev/null)
+if [ -z "$set_left" ]; then pass "no runtime drop-in still sets AllowedMemoryNodes="
+else fail "runtime drop-ins still set AllowedMemoryNodes=: $(grep -H -E 'AllowedMemoryNodes=.+' $set_left | tr '\n' ';')"; fi
+
+section "controllers, once systemd has recomputed what its units need (daemon-reload)"
+systemctl daemon-reload
+sleep 2
+snapshot /tmp/after
+grep -E '^controllers (/|/system.slice|/user.slice) ' /tmp/before | sed 's/^/before: /'
+grep -E '^controllers (/|/system.slice|/user.slice) ' /tmp/after | sed 's/^/after:  /'
+compare '^controllers '
+compare '^effective '
 for k in auto_online_blocks demotion_enabled merge_across_nodes; do
 	echo "$k: $(grep "$k" /tmp/before | sed 's/.* = //') before, $(grep "$k" /tmp/during | sed 's/.* = //') with cdmd, $(grep "$k" /tmp/after | sed 's/.* = //') after"
 done

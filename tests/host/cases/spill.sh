@@ -59,6 +59,6 @@ journalctl -b -k --no-pager -o cat | grep -E 'oom-kill:|Out of memory|Killed pro
 echo "node 1 after: $(grep -E 'MemFree|FilePages|AnonPages' $NODE_SYS/node1/meminfo | awk '{ printf "%s %s kB  ", $3, $4 }')"
 expect_eq "cdmd.service" "$(systemctl is-active cdmd.service)" active
 cdmctl audit
-expect_match "cdmctl status" "$(cdmctl status)" 'Isolated: yes'
+expect_isolated
 check_no_denials
 finish

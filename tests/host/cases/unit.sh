@@ -72,5 +72,6 @@ score=$(grep -a 'Overall exposure level' /tmp/security.txt)
 echo "exposure: $score"
 expect_match "exposure level" "$score" 'Overall exposure level for cdmd\.service: [0-9.]+ (OK|MEDIUM|SAFE)'
 
+expect_isolated
 check_no_denials
 finish
