@@ -25,6 +25,7 @@
 #include "manager-bus.h"
 #include "manager-loop.h"
 #include "manager-migrate.h"
+#include "manager-self.h"
 #include "util/strv.h"
 
 #define INOTIFY_WATCHES_MAX 4096
@@ -346,7 +347,10 @@ int manager_run(Manager *m)
 
         if (m->use_bus && manager_bus_start(m) < 0)
                 return -EIO;
+        if (manager_find_self(m) < 0)
+                return log_error_errno(-ENOMEM, "Out of memory.");
         run_cycle(m);
+        manager_bind_self(m);
         (void) sd_notify(false, "READY=1");
         log_info("cdmd " CDM_VERSION " running, audit every %gs.", interval);
         ev_run(m->loop, 0);

@@ -101,6 +101,7 @@ Manager *manager_free(Manager *m)
                 free(m->written[i].value);
         }
         free(m->written);
+        free(m->self_cgroup);
         cdm_ctx_unref(m->ctx);
         systemd_backend_free(m->systemd);
         cdm_config_free(m->config);
@@ -130,7 +131,7 @@ int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_kn
         *ret = i;
         ret->in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
                 .cgroups = cgroups, .knobs = &ret->knobs, .grants = ret->grants, .n_grants = m->jobs.n,
-                .fenced = &ret->fenced };
+                .fenced = &ret->fenced, .self_cgroup = m->self_cgroup };
         return 0;
 }
 

@@ -49,6 +49,7 @@ typedef struct Manager {
 
         bool isolated; /* last cycle: no spill, no alarm, every setting as planned */
         struct SystemdBackend *systemd; /* systemd owns the tree: its units get AllowedMemoryNodes= */
+        char *self_cgroup; /* the daemon's own cgroup, opened to the devices (manager-self.c) */
         /* What this daemon last wrote to each cgroup object, to tell drift from a change of plan. */
         WrittenFence *written;
         size_t n_written;

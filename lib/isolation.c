@@ -94,7 +94,14 @@ static void add_device_nodes(const cdm_isolation_input *in, const char *device, 
                                 cdm_nodemask_set(nodes, (unsigned) id);
 }
 
-/* Every proper ancestor (below the root) of every granted cgroup, with their devices. */
+static void add_all_devices(const cdm_isolation_input *in, cdm_nodemask *nodes)
+{
+        for (size_t i = 0; i < in->layout->n_devices; i++)
+                add_device_nodes(in, in->layout->devices[i].name, nodes);
+}
+
+/* Every proper ancestor (below the root) of every granted cgroup (and of the daemon's own),
+ * with their devices. */
 static int build_ancestors(const cdm_isolation_input *in, char ***ret_paths, path_mask **ret,
                 path_mask ***ret_view, size_t *ret_n)
 {
@@ -105,6 +112,8 @@ static int build_ancestors(const cdm_isolation_input *in, char ***ret_paths, pat
         for (size_t i = 0; i < in->n_grants; i++)
                 for (const char *p = in->grants[i].cgroup + 1; (p = strchr(p, '/')); p++)
                         n++;
+        for (const char *p = in->self_cgroup ? in->self_cgroup + 1 : NULL; p && (p = strchr(p, '/')); p++)
+                n++;
         v = calloc(n ?: 1, sizeof(path_mask));
         paths = calloc(n ?: 1, sizeof(char *));
         if (!v || !paths)
@@ -118,6 +127,14 @@ static int build_ancestors(const cdm_isolation_input *in, char ***ret_paths, pat
                         add_device_nodes(in, in->grants[i].device, &v[k].nodes);
                         k++;
                 }
+        for (const char *p = in->self_cgroup ? in->self_cgroup + 1 : NULL; p && (p = strchr(p, '/')); p++) {
+                paths[k] = strndup(in->self_cgroup, (size_t) (p - in->self_cgroup));
+                if (!paths[k])
+                        goto oom;
+                v[k].path = paths[k];
+                add_all_devices(in, &v[k].nodes);
+                k++;
+        }
         view = sorted_view(v, k);
         if (!view)
                 goto oom;
@@ -195,6 +212,9 @@ int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *re
                         r.role[i] = CDM_CGROUP_ROOT;
                 } else if (!cg->exists) {
                         r.role[i] = CDM_CGROUP_INNER;
+                } else if (in->self_cgroup && streq(cg->path, in->self_cgroup)) {
+                        r.role[i] = CDM_CGROUP_SELF;
+                        add_all_devices(in, &r.mems[i]);
                 } else if ((m = lookup(jobs_view, in->n_grants, cg->path)) &&
                                 cdm_layout_find_device(in->layout, m->grant->device)) {
                         r.role[i] = CDM_CGROUP_JOB;
@@ -289,7 +309,7 @@ static int plan_subtree(cdm_plan *p, const cdm_cgroup *cg, const char *reason)
 static int plan_cgroups(const cdm_isolation_input *in, cdm_plan *p)
 {
         static const cdm_cgroup_role order[] = { CDM_CGROUP_ROOT, CDM_CGROUP_FRONTIER,
-                CDM_CGROUP_ANCESTOR, CDM_CGROUP_JOB, CDM_CGROUP_JOB_INNER };
+                CDM_CGROUP_ANCESTOR, CDM_CGROUP_JOB, CDM_CGROUP_JOB_INNER, CDM_CGROUP_SELF };
         const cdm_cgroup_tree *t = in->cgroups;
         cdm_cgroup_roles roles;
         int r = 0;
@@ -321,7 +341,9 @@ static int plan_cgroups(const cdm_isolation_input *in, cdm_plan *p)
                                         order[pass] == CDM_CGROUP_ANCESTOR ?
                                                 "ancestor of granted jobs: system nodes and their devices" :
                                         order[pass] == CDM_CGROUP_JOB ? "granted job: system nodes and its device" :
-                                                "inside a granted job, set explicitly: the job's nodes");
+                                        order[pass] == CDM_CGROUP_JOB_INNER ?
+                                                "inside a granted job, set explicitly: the job's nodes" :
+                                                "cdmd itself: it allocates the pages it moves onto devices");
                 }
         cdm_cgroup_roles_done(&roles);
         return r;

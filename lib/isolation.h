@@ -29,6 +29,10 @@ typedef struct cdm_isolation_input {
         size_t n_grants;
         const cdm_nodemask *fenced; /* nodes of devices that are not online (draining, drained,
                                      * failed): opened to no job, never onlined; NULL = none */
+        /* The daemon's own cgroup, or NULL. It is opened to every online device: the kernel
+         * allocates the pages move_pages() moves within the caller's cpuset, so a daemon fenced
+         * off a device cannot move anything onto it (its own memory is bound by its policy). */
+        const char *self_cgroup;
 } cdm_isolation_input;
 
 /* What each cgroup of the tree is to isolation. */
@@ -38,6 +42,7 @@ typedef enum cdm_cgroup_role {
         CDM_CGROUP_ANCESTOR, /* above granted jobs: system nodes + their devices */
         CDM_CGROUP_FRONTIER, /* child of the root or of an ancestor, no grant: system nodes */
         CDM_CGROUP_JOB_INNER, /* below a job: inherits, but an explicit value is the job's */
+        CDM_CGROUP_SELF,     /* the daemon's own: system nodes + every online device */
         CDM_CGROUP_INNER,    /* below the frontier or missing: inherits, not managed */
 } cdm_cgroup_role;
 

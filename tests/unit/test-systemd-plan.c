@@ -210,6 +210,31 @@ static void test_delegated_job(void **state)
         teardown_host(&f);
 }
 
+static void test_self_opened(void **state)
+{
+        fixture f;
+        cdm_plan p = CDM_PLAN_NULL;
+        ssize_t slice, self;
+
+        setup_host(&f);
+        add(&f, "/cdmd.slice", 0, "", "", "cdmd.slice", "");
+        add(&f, "/cdmd.slice/cdmd.service", 8, "", "", "cdmd.service", "");
+        cdm_isolation_input in = { .topo = f.topo, .layout = f.layout, .config = f.config,
+                .cgroups = &f.tree, .self_cgroup = "/cdmd.slice/cdmd.service" };
+
+        assert_int_equal(cdm_isolation_plan(&in, &p), 0);
+        /* cdmd may allocate on the device the pages it moves there; nothing else opens. */
+        slice = find(&p, "systemd/cdmd.slice/AllowedMemoryNodes");
+        self = find(&p, "systemd/cdmd.slice/cdmd.service/AllowedMemoryNodes");
+        assert_true(slice >= 0 && self > slice);
+        assert_string_equal(p.items[slice].desired, "0-1");
+        assert_string_equal(p.items[self].desired, "0-1");
+        assert_string_equal(p.items[find(&p, "systemd/system.slice/AllowedMemoryNodes")].desired, "0");
+        assert_true(find(&p, "systemd/system.slice/sshd.service/AllowedMemoryNodes") < 0);
+        cdm_plan_done(&p);
+        teardown_host(&f);
+}
+
 static void test_object_names(void **state)
 {
         char *c;
@@ -235,6 +260,7 @@ int main(void)
                 cmocka_unit_test(test_unit_of_cgroup),
                 cmocka_unit_test(test_plan_on_systemd_host),
                 cmocka_unit_test(test_delegated_job),
+                cmocka_unit_test(test_self_opened),
                 cmocka_unit_test(test_object_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
