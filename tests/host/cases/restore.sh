@@ -105,7 +105,7 @@ compare '^mems '
 compare '^(knob|block) '
 dropins=$(ls /run/systemd/system.control/*/*AllowedMemoryNodes* 2>/dev/null)
 echo "runtime drop-ins left: $(echo "$dropins" | grep -c .)"
-[ -z "$dropins" ] || head -n 5 $(echo "$dropins" | head -n 1)
+[ -z "$dropins" ] || head -n 5 "$(echo "$dropins" | head -n 1)"
 set_left=$(grep -l -E '^(Startup)?AllowedMemoryNodes=.+' $dropins 2>/dev/null)
 if [ -z "$set_left" ]; then pass "no runtime drop-in still sets AllowedMemoryNodes="
 else fail "runtime drop-ins still set AllowedMemoryNodes=: $(grep -H -E 'AllowedMemoryNodes=.+' $set_left | tr '\n' ';')"; fi
