@@ -55,25 +55,25 @@ static struct {
         bool step_done;                                 /* post_fork runs once per task */
 } st;
 
-static int opt_mem(int val, const char *optarg, int remote)
+static int opt_mem(int val, const char *arg, int remote)
 {
         const char *why = NULL;
 
-        if (cdm_spank_parse_mem(optarg, &st.mem, &why) < 0) {
-                slurm_error("cdmd: --cdm-mem=%s: %s", optarg ?: "", why);
+        if (cdm_spank_parse_mem(arg, &st.mem, &why) < 0) {
+                slurm_error("cdmd: --cdm-mem=%s: %s", arg ?: "", why);
                 return -1;
         }
         st.have_mem = true;
         return 0;
 }
 
-static int opt_policy(int val, const char *optarg, int remote)
+static int opt_policy(int val, const char *arg, int remote)
 {
-        if (!cdm_spank_valid_policy(optarg)) {
-                slurm_error("cdmd: --cdm-policy=%s: the policy is manual or device-first", optarg ?: "");
+        if (!cdm_spank_valid_policy(arg)) {
+                slurm_error("cdmd: --cdm-policy=%s: the policy is manual or device-first", arg ?: "");
                 return -1;
         }
-        snprintf(st.policy, sizeof(st.policy), "%s", optarg);
+        snprintf(st.policy, sizeof(st.policy), "%s", arg);
         return 0;
 }
 
