@@ -128,16 +128,26 @@ int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_kn
                 }
         }
         manager_fenced_nodes(m, &i.fenced);
+        if (cdm_ctx_get_unit_backend(m->ctx)) {
+                const cdm_unit_backend *b = cdm_ctx_get_unit_backend(m->ctx);
+
+                r = b->get_default_mems(b->userdata, &i.unit_default_mems);
+                if (r < 0)
+                        log_full_errno(LOG_DEBUG, r, "Cannot read systemd's default AllowedMemoryNodes=: %m");
+        }
         *ret = i;
         ret->in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
                 .cgroups = cgroups, .knobs = &ret->knobs, .grants = ret->grants, .n_grants = m->jobs.n,
-                .fenced = &ret->fenced, .self_cgroup = m->self_cgroup };
+                .fenced = &ret->fenced, .self_cgroup = m->self_cgroup,
+                .unit_default_mems = ret->unit_default_mems };
         return 0;
 }
 
 void manager_input_end(ManagerInput *i)
 {
         cdm_knobs_done(&i->knobs);
+        free(i->unit_default_mems);
+        i->unit_default_mems = NULL;
         free(i->grants);
         i->grants = NULL;
 }

@@ -83,6 +83,7 @@ typedef struct ManagerInput {
         cdm_grant *grants;
         cdm_knobs knobs;
         cdm_nodemask fenced;
+        char *unit_default_mems;
 } ManagerInput;
 
 int manager_input_begin(Manager *m, const struct cdm_cgroup_tree *cgroups, bool read_knobs,

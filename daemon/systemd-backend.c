@@ -7,6 +7,9 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +19,22 @@
 #include "cgroup-backend.h"
 #include "log.h"
 #include "systemd-backend.h"
+#include "util/fileio.h"
 #include "util/macro.h"
+
+/*
+ * The default: a drop-in for every unit type that has a cgroup. Its name sorts before the
+ * "50-AllowedMemoryNodes.conf" that SetUnitProperties writes, so a unit's own value (a grant,
+ * an ancestor) wins over it.
+ */
+#define DEFAULT_DIR "/run/systemd/system"
+#define DEFAULT_NAME "00-cdmd-fence.conf"
+static const struct {
+        const char *type, *section;
+} default_types[] = {
+        { "service", "Service" }, { "scope", "Scope" }, { "slice", "Slice" },
+        { "socket", "Socket" }, { "mount", "Mount" }, { "swap", "Swap" },
+};
 
 #define SYSTEMD_NAME "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
@@ -28,6 +46,7 @@
 struct SystemdBackend {
         sd_bus *bus;
         cdm_unit_backend ops;
+        bool reload_pending; /* the default drop-ins changed, systemd has not reloaded yet */
 };
 
 /* The unit type's interface, which carries the cgroup properties. */
@@ -157,6 +176,76 @@ static int sync_manager(void *userdata)
                         &e, NULL, NULL);
 }
 
+/* systemd finds drop-in directories at a reload only (its unit path cache). */
+static int reload_manager(SystemdBackend *b)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(b->bus, SYSTEMD_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER, "Reload", &e, NULL, NULL);
+        if (r < 0) {
+                log_warning("systemd did not reload for cdmd's default AllowedMemoryNodes= (%s: %s); "
+                                "trying again next cycle.", e.name ?: "error", e.message ?: strerror(-r));
+                b->reload_pending = true;
+                return 0;
+        }
+        b->reload_pending = false;
+        return 0;
+}
+
+static int get_default_mems(void *userdata, char **ret)
+{
+        SystemdBackend *b = userdata;
+        _cleanup_free_ char *buf = NULL;
+        const char *v;
+        char path[128];
+        int r;
+
+        if (b->reload_pending)
+                (void) reload_manager(b);
+        (void) snprintf(path, sizeof(path), "%s/%s.d/%s", DEFAULT_DIR, default_types[0].type, DEFAULT_NAME);
+        r = read_file_at(AT_FDCWD, path, 4096, &buf, NULL);
+        v = r >= 0 ? strstr(buf, "\nAllowedMemoryNodes=") : NULL;
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (!v) {
+                *ret = strdup("");
+                return *ret ? 0 : -ENOMEM;
+        }
+        v += strlen("\nAllowedMemoryNodes=");
+        *ret = strndup(v, strcspn(v, "\n"));
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int set_default_mems(void *userdata, const char *nodes)
+{
+        SystemdBackend *b = userdata;
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(default_types); i++) {
+                _cleanup_free_ char *dir = NULL, *text = NULL, *path = NULL;
+
+                if (asprintf(&dir, "%s/%s.d", DEFAULT_DIR, default_types[i].type) < 0 ||
+                                asprintf(&path, "%s/%s", dir, DEFAULT_NAME) < 0)
+                        return -ENOMEM;
+                if (!*nodes) {
+                        if (unlink(path) < 0 && errno != ENOENT)
+                                return log_warning_errno(-errno, "Cannot remove %s: %m", path);
+                        (void) rmdir(dir); /* only when empty */
+                        continue;
+                }
+                if (asprintf(&text, "# Written by cdmd: every %s without AllowedMemoryNodes= of its own\n"
+                                        "# is kept off device memory. Removed by cdmd --restore.\n[%s]\n"
+                                        "AllowedMemoryNodes=%s\n",
+                                    default_types[i].type, default_types[i].section, nodes) < 0)
+                        return -ENOMEM;
+                r = write_file_atomic_in(dir, DEFAULT_NAME, text, strlen(text));
+                if (r < 0)
+                        return log_warning_errno(r, "Cannot write %s: %m", path);
+        }
+        return reload_manager(b);
+}
+
 int systemd_backend_new(SystemdBackend **ret)
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -179,7 +268,8 @@ int systemd_backend_new(SystemdBackend **ret)
                 return -ENOMEM;
         b->bus = TAKE_PTR(bus);
         b->ops = (cdm_unit_backend){ .name = "systemd", .get_mems = get_mems, .set_mems = set_mems,
-                .sync = sync_manager, .userdata = b };
+                .sync = sync_manager, .get_default_mems = get_default_mems,
+                .set_default_mems = set_default_mems, .userdata = b };
         r = sync_manager(b);
         if (r < 0) {
                 log_warning_errno(r, "systemd does not answer on the system bus (%m): writing the cgroups of its units directly.");

@@ -12,11 +12,14 @@
 
 #include "apply.h"
 #include "cgroup-backend.h"
+#include "cgroup-parse.h"
 #include "ctx.h"
 #include "util/fileio.h"
+#include "util/strv.h"
 
 #define CGROUP_PREFIX "sys/fs/cgroup/"
 #define UNIT_PREFIX "systemd/"
+#define UNIT_DEFAULT "systemd-default/AllowedMemoryNodes"
 #define UNIT_MEMS "/AllowedMemoryNodes"
 
 cdm_apply_class cdm_apply_classify(int r)
@@ -78,6 +81,16 @@ int cdm_apply_write(cdm_ctx *ctx, const char *object, const char *value)
 
         if (strncmp(object, UNIT_PREFIX, strlen(UNIT_PREFIX)) == 0)
                 return write_unit(ctx, object, value);
+        if (streq(object, UNIT_DEFAULT)) {
+                _cleanup_free_ char *nodes = strdup(value);
+
+                if (!nodes)
+                        return -ENOMEM;
+                if (!ctx->unit_backend)
+                        return -EOPNOTSUPP;
+                nodes[strcspn(nodes, "\n")] = 0;
+                return ctx->unit_backend->set_default_mems(ctx->unit_backend->userdata, nodes);
+        }
         if (strncmp(object, CGROUP_PREFIX, strlen(CGROUP_PREFIX)) == 0) {
                 const char *rel = object + strlen(CGROUP_PREFIX);
 
@@ -163,15 +176,13 @@ static int read_effective(cdm_ctx *ctx, const char *cgroup, cdm_nodemask *ret)
  * effective nodes are written explicitly. 0 when the cgroup reaches them (or has no cpuset
  * any more, which restricts nothing), else a negative errno.
  */
-static int give_back_inherited(cdm_ctx *ctx, const char *object)
+static int give_back_cgroup(cdm_ctx *ctx, const char *cgroup)
 {
-        _cleanup_free_ char *cgroup = cdm_plan_object_cgroup(object), *parent = NULL, *list = NULL;
+        _cleanup_free_ char *parent = NULL, *list = NULL;
         cdm_nodemask mine, theirs;
         char *slash;
         int r;
 
-        if (!cgroup)
-                return -ENOMEM;
         if (read_effective(ctx, cgroup, &mine) < 0)
                 return 0;
         parent = strdup(cgroup);
@@ -194,6 +205,42 @@ static int give_back_inherited(cdm_ctx *ctx, const char *object)
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
         return memcmp(&mine, &theirs, sizeof(mine)) == 0 ? 0 : -EIO;
+}
+
+static int give_back_inherited(cdm_ctx *ctx, const char *object)
+{
+        _cleanup_free_ char *cgroup = cdm_plan_object_cgroup(object);
+
+        return cgroup ? give_back_cgroup(ctx, cgroup) : -ENOMEM;
+}
+
+/*
+ * After the default fence of systemd's units is gone: every unit's cgroup (units live below
+ * slices, a few levels deep) without an AllowedMemoryNodes= of its own reaches what its parent
+ * reaches again. Units that have one keep it: that is someone's setting.
+ */
+static int give_back_units(cdm_ctx *ctx, const char *cgroup, unsigned depth, size_t *failed)
+{
+        char **children = NULL;
+        size_t n = 0;
+        int r;
+
+        r = cdm_cgroup_list_children(ctx, cgroup, 100000, &children, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *unit = NULL, *mems = NULL;
+
+                if (cdm_cgroup_systemd_unit(children[i], &unit) <= 0)
+                        continue;
+                if (ctx->unit_backend->get_mems(ctx->unit_backend->userdata, unit, &mems) >= 0 && !*mems &&
+                                give_back_cgroup(ctx, children[i]) < 0)
+                        (*failed)++;
+                if (depth > 1 && cdm_unit_is_slice(unit))
+                        (void) give_back_units(ctx, children[i], depth - 1, failed);
+        }
+        strv_free_n(children, n);
+        return 0;
 }
 
 static bool is_inherited_mems(const cdm_setting *s)
@@ -229,5 +276,9 @@ size_t cdm_apply_restore(cdm_ctx *ctx, cdm_state *state, int *results)
                                 results[i] = r;
                 }
         }
+        for (size_t i = 0; ctx->unit_backend && i < state->n_settings; i++)
+                if (streq(state->settings[i].object, UNIT_DEFAULT) && !*state->settings[i].old &&
+                                (!results || results[i] >= 0))
+                        (void) give_back_units(ctx, "/", 4, &failed);
         return failed;
 }

@@ -29,6 +29,13 @@ typedef struct cdm_unit_backend {
         int (*set_mems)(void *userdata, const char *unit, const char *nodes);
         /* Return once the manager has applied everything set before (a round trip). */
         int (*sync)(void *userdata);
+        /*
+         * The AllowedMemoryNodes= every unit gets unless it has its own ("" none): so that a
+         * unit the manager creates is fenced by the manager itself, before its first process.
+         */
+        int (*get_default_mems)(void *userdata, char **ret);
+        /* Set it ("" removes it); returns once the manager has reloaded. */
+        int (*set_default_mems)(void *userdata, const char *nodes);
         void *userdata;
 } cdm_unit_backend;
 

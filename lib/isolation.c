@@ -422,6 +422,15 @@ int cdm_isolation_plan(const cdm_isolation_input *in, cdm_plan *ret)
                         !streq(t->auto_online_blocks, "offline"))
                 r = add(ret, "sys/devices/system/memory/auto_online_blocks", t->auto_online_blocks,
                                 "offline", "hot-added memory waits for cdmd to online it as movable");
+        /* Before any fence: a unit created from now on is fenced by systemd before it runs. */
+        if (r >= 0 && in->unit_default_mems && cdm_nodemask_count(&in->layout->system_nodes) &&
+                        !mems_equal(in->unit_default_mems, &in->layout->system_nodes)) {
+                _cleanup_free_ char *s = cdm_nodemask_format(&in->layout->system_nodes);
+
+                r = s ? add(ret, "systemd-default/AllowedMemoryNodes", in->unit_default_mems, s,
+                                    "every unit systemd creates is fenced by systemd, before its first process") :
+                        -ENOMEM;
+        }
         if (r >= 0)
                 r = plan_cgroups(in, ret);
         if (r >= 0)

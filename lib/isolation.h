@@ -33,6 +33,9 @@ typedef struct cdm_isolation_input {
          * allocates the pages move_pages() moves within the caller's cpuset, so a daemon fenced
          * off a device cannot move anything onto it (its own memory is bound by its policy). */
         const char *self_cgroup;
+        /* With a unit backend, the AllowedMemoryNodes= units get by default ("" none); NULL
+         * without one. */
+        const char *unit_default_mems;
 } cdm_isolation_input;
 
 /* What each cgroup of the tree is to isolation. */

@@ -47,7 +47,7 @@ void cdm_plan_done(cdm_plan *p)
 
 const char *cdm_plan_object_backend(const char *object)
 {
-        if (strncmp(object, "systemd/", 8) == 0)
+        if (strncmp(object, "systemd/", 8) == 0 || strncmp(object, "systemd-default/", 16) == 0)
                 return "systemd";
         if (strncmp(object, "sys/fs/cgroup/", 14) == 0)
                 return "cgroupfs";

@@ -88,6 +88,7 @@ static void setup_host(fixture *f)
         builder_node(f->topo, 1, "", 1 * GiB, 8, CDM_BLOCK_ONLINE, CDM_ZONE_MOVABLE);
         assert_int_equal(cdm_config_new(&f->config), 0);
         assert_int_equal(cdm_config_parse_string(f->config, "", 0, "t.conf", &errors, &n), 0);
+        free(errors);
         assert_int_equal(cdm_layout_build(f->topo, f->config, &f->layout), 0);
         assert_int_equal(f->layout->n_devices, 1);
         /* A systemd host as cdmd finds it: cpuset on for some units, others unset. */
@@ -235,6 +236,36 @@ static void test_self_opened(void **state)
         teardown_host(&f);
 }
 
+static void test_default_fence(void **state)
+{
+        fixture f;
+        cdm_plan p = CDM_PLAN_NULL;
+        cdm_isolation_input in;
+
+        setup_host(&f);
+        in = (cdm_isolation_input){ .topo = f.topo, .layout = f.layout, .config = f.config,
+                .cgroups = &f.tree, .unit_default_mems = "" };
+        /* No default yet: it comes first, before any unit's own fence. */
+        assert_int_equal(cdm_isolation_plan(&in, &p), 0);
+        assert_true(p.n_items > 1);
+        assert_string_equal(p.items[0].object, "systemd-default/AllowedMemoryNodes");
+        assert_string_equal(p.items[0].current, "");
+        assert_string_equal(p.items[0].desired, "0");
+        assert_string_equal(cdm_plan_object_backend(p.items[0].object), "systemd");
+        assert_false(cdm_plan_object_is_cgroup(p.items[0].object));
+        cdm_plan_done(&p);
+        /* In place: not planned again; without a unit backend: never. */
+        in.unit_default_mems = "0";
+        assert_int_equal(cdm_isolation_plan(&in, &p), 0);
+        assert_true(find(&p, "systemd-default/AllowedMemoryNodes") < 0);
+        cdm_plan_done(&p);
+        in.unit_default_mems = NULL;
+        assert_int_equal(cdm_isolation_plan(&in, &p), 0);
+        assert_true(find(&p, "systemd-default/AllowedMemoryNodes") < 0);
+        cdm_plan_done(&p);
+        teardown_host(&f);
+}
+
 static void test_object_names(void **state)
 {
         char *c;
@@ -261,6 +292,7 @@ int main(void)
                 cmocka_unit_test(test_plan_on_systemd_host),
                 cmocka_unit_test(test_delegated_job),
                 cmocka_unit_test(test_self_opened),
+                cmocka_unit_test(test_default_fence),
                 cmocka_unit_test(test_object_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
