@@ -195,8 +195,10 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         d = m->layout ? cdm_layout_find_device(m->layout, gone.device) : NULL;
         if (d && cgroup_exists(m, gone.cgroup))
                 moved = manager_move_cgroup(m, gone.cgroup, &d->nodes, &m->layout->system_nodes, UINT64_MAX);
-        if (cgroup_exists(m, gone.cgroup))
+        if (cgroup_exists(m, gone.cgroup)) {
+                (void) manager_fence_cgroup(m, gone.cgroup);
                 restore_memcg(m, &gone);
+        }
         log_info("Revoked job %s (%s): %s; %llu bytes moved back after fencing.", gone.id, gone.cgroup,
                         reason, (unsigned long long) moved);
         bus_emit_job_removed(m, gone.id, reason);

@@ -174,13 +174,26 @@ int manager_set_grants_from_config(Manager *m)
         uint64_t now = now_usec(CLOCK_REALTIME);
 
         for (size_t i = m->jobs.n; i-- > 0;) {
-                cdm_job *j = &m->jobs.items[i];
-                bool keep = !j->from_config;
+                cdm_job *j;
+                bool keep;
+
+                if (i >= m->jobs.n) /* a revoke's cycle dropped vanished jobs */
+                        continue;
+                j = &m->jobs.items[i];
+                keep = !j->from_config;
 
                 for (size_t k = 0; !keep && k < m->config->n_jobs; k++)
                         keep = streq(m->config->jobs[k].name, j->id);
-                if (!keep)
-                        cdm_jobs_remove(&m->jobs, j->id);
+                if (keep)
+                        continue;
+                /* At a reload, a [job] section that is gone is revoked like any job. */
+                if (m->layout) {
+                        _cleanup_free_ char *msg = NULL, *id = strdup(j->id);
+
+                        if (id && manager_revoke(m, id, "removed from the configuration", &msg) == JOB_OK)
+                                continue;
+                }
+                cdm_jobs_remove(&m->jobs, j->id);
         }
         for (size_t k = 0; k < m->config->n_jobs; k++) {
                 const cdm_config_job *cj = &m->config->jobs[k];
@@ -448,6 +461,30 @@ int manager_sync_cgroup(Manager *m, const char *cgroup)
         if (r < 0)
                 return log_error_errno(r, "Failed to read the cgroups of %s: %m", cgroup);
         return apply_tree(m, tree);
+}
+
+/* Close what a grant opened on @cgroup, wherever it lies now (manager_revoke()). */
+int manager_fence_cgroup(Manager *m, const char *cgroup)
+{
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
+        cdm_plan plan = CDM_PLAN_NULL;
+        size_t failed;
+        ssize_t i;
+        int r;
+
+        if (!m->layout)
+                return 0;
+        r = cdm_cgroup_tree_read_path(m->ctx, cgroup, &m->layout->system_nodes, &tree);
+        if (r < 0)
+                return r;
+        i = cdm_cgroup_tree_find(tree, cgroup);
+        if (i < 0)
+                return 0;
+        r = cdm_isolation_plan_fence(&tree->items[i], &m->layout->system_nodes, &plan);
+        if (r >= 0)
+                r = apply_and_log(m, &plan, &failed);
+        cdm_plan_done(&plan);
+        return r < 0 ? r : 0;
 }
 
 int manager_dry_plan(Manager *m, cdm_plan *ret)

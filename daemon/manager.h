@@ -92,6 +92,7 @@ void manager_input_end(ManagerInput *i);
 int manager_dry_plan(Manager *m, cdm_plan *ret);
 int manager_apply_job(Manager *m, const char *cgroup);
 int manager_sync_cgroup(Manager *m, const char *cgroup);
+int manager_fence_cgroup(Manager *m, const char *cgroup);
 int manager_reread_topology(Manager *m);
 /* Run a cycle from the loop soon (not inside the caller's stack). */
 void manager_schedule_cycle(Manager *m);

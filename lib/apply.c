@@ -245,7 +245,8 @@ static int give_back_units(cdm_ctx *ctx, const char *cgroup, unsigned depth, siz
 
 static bool is_inherited_mems(const cdm_setting *s)
 {
-        return !*s->old && (has_suffix(s->object, "/cpuset.mems") || has_suffix(s->object, UNIT_MEMS));
+        return !*s->old && cdm_plan_object_is_cgroup(s->object) &&
+                        (has_suffix(s->object, "/cpuset.mems") || has_suffix(s->object, UNIT_MEMS));
 }
 
 size_t cdm_apply_restore(cdm_ctx *ctx, cdm_state *state, int *results)

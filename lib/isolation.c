@@ -285,6 +285,13 @@ static int plan_mems(cdm_plan *p, const cdm_cgroup *cg, const cdm_nodemask *want
         return add(p, object, by_unit ? cg->unit_mems : cg->cpuset_mems, desired, why ?: reason);
 }
 
+int cdm_isolation_plan_fence(const cdm_cgroup *cg, const cdm_nodemask *nodes, cdm_plan *ret)
+{
+        if (!cg->exists || cg->parent < 0)
+                return 0;
+        return plan_mems(ret, cg, nodes, "no grant any more: system nodes only");
+}
+
 static int plan_subtree(cdm_plan *p, const cdm_cgroup *cg, const char *reason)
 {
         _cleanup_free_ char *object = NULL;

@@ -59,3 +59,8 @@ int cdm_cgroup_roles_compute(const cdm_isolation_input *in, cdm_cgroup_roles *re
 void cdm_cgroup_roles_done(cdm_cgroup_roles *r);
 
 int cdm_isolation_plan(const cdm_isolation_input *in, cdm_plan *ret);
+/*
+ * Fence one cgroup to @nodes (a job's cgroup once its grant is gone: nothing else would
+ * close what the grant opened when it now lies below a fence), through systemd for a unit.
+ */
+int cdm_isolation_plan_fence(const cdm_cgroup *cg, const cdm_nodemask *nodes, cdm_plan *ret);

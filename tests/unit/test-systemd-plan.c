@@ -266,6 +266,30 @@ static void test_default_fence(void **state)
         teardown_host(&f);
 }
 
+static void test_fence_after_grant(void **state)
+{
+        cdm_nodemask sys = { 0 };
+        cdm_plan p = CDM_PLAN_NULL;
+        cdm_cgroup unit = { .path = (char *) "/system.slice/was-granted.service", .parent = 1, .exists = true,
+                .cpuset_mems = (char *) "0-1", .unit = (char *) "was-granted.service", .unit_mems = (char *) "0-1" };
+        cdm_cgroup plain = { .path = (char *) "/system.slice/x.scope/job_3", .parent = 2, .exists = true,
+                .cpuset_mems = (char *) "0-1" };
+        cdm_cgroup done = { .path = (char *) "/system.slice/y.scope/job_4", .parent = 2, .exists = true,
+                .cpuset_mems = (char *) "0" };
+
+        cdm_nodemask_set(&sys, 0);
+        /* A revoked unit's own value goes back through systemd; a plain cgroup's is written. */
+        assert_int_equal(cdm_isolation_plan_fence(&unit, &sys, &p), 0);
+        assert_int_equal(cdm_isolation_plan_fence(&plain, &sys, &p), 0);
+        assert_int_equal(cdm_isolation_plan_fence(&done, &sys, &p), 0);
+        assert_int_equal(p.n_items, 2);
+        assert_string_equal(p.items[0].object, "systemd/system.slice/was-granted.service/AllowedMemoryNodes");
+        assert_string_equal(p.items[0].desired, "0");
+        assert_string_equal(p.items[1].object, "sys/fs/cgroup/system.slice/x.scope/job_3/cpuset.mems");
+        assert_string_equal(p.items[1].desired, "0");
+        cdm_plan_done(&p);
+}
+
 static void test_object_names(void **state)
 {
         char *c;
@@ -293,6 +317,7 @@ int main(void)
                 cmocka_unit_test(test_delegated_job),
                 cmocka_unit_test(test_self_opened),
                 cmocka_unit_test(test_default_fence),
+                cmocka_unit_test(test_fence_after_grant),
                 cmocka_unit_test(test_object_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
