@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -414,12 +415,31 @@ static int step_start(spank_t sp)
         return r;
 }
 
+/*
+ * A failed hook fails the step's launch. For an srun step that is what the user sees; for
+ * the batch step Slurm also drains the node ("batch job complete failure"), so one job
+ * asking for too much would take the node from everyone. There the task, forked and not yet
+ * exec'd, is killed instead: the job fails, with cdmd's reason on its stderr, and the node
+ * stays up.
+ */
 int slurm_spank_task_post_fork(spank_t sp, int ac, char **av)
 {
+        uint32_t stepid;
+        pid_t pid;
+
         if (!spank_remote(sp) || st.step_done)
                 return 0;
         st.step_done = true;
-        return step_start(sp);
+        if (step_start(sp) >= 0)
+                return 0;
+        if (spank_get_item(sp, S_JOB_STEPID, &stepid) != ESPANK_SUCCESS || stepid != SLURM_BATCH_SCRIPT ||
+            spank_get_item(sp, S_TASK_PID, &pid) != ESPANK_SUCCESS || pid <= 0)
+                return -1;
+        if (kill(pid, SIGKILL) < 0) {
+                slurm_error("cdmd: cannot stop the batch script (pid %d): %s", (int) pid, strerror(errno));
+                return -1;
+        }
+        return 0;
 }
 
 /* revoke_job() - Revoke(slurm-<jobid>); NoSuchJob (never granted, or revoked) is fine. */

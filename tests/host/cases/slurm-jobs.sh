@@ -37,6 +37,14 @@ expect_match "batch job asking 64G" "$(job_state "$big")" '^(FAILED|NODE_FAIL|BO
 [ ! -e /tmp/big2.ran ] && pass "its script never ran" || fail "its script ran"
 expect_match "its stderr carries cdmd's reason" "$(cat /tmp/big2.err)" 'InsufficientCapacity'
 expect_eq "no grant left for it" "$(cdmctl --json jobs | jq -r '[.[] | select(.id | startswith("slurm-"))] | length')" 0
+# A refused batch job must fail the job, not the node: Slurm drains a node whose batch
+# launch fails, so the plugin stops the script instead.
+node_state=$(timeout 20 sinfo -h -n "$(hostname)" -o %T)
+expect_no_match "the node after the refused batch job" "$node_state" 'drain'
+if echo "$node_state" | grep -q drain; then
+	timeout 20 sinfo -R
+	s_scontrol update nodename="$(hostname)" state=resume
+fi
 
 section "a bad option value is refused by srun itself"
 s_srun -n1 --cdm-mem=12Q true >/tmp/bad.out 2>&1
