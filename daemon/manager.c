@@ -231,12 +231,15 @@ static int collect_and_plan(Manager *m)
                 return r;
         manager_detect_faults(m);
 
-        paths = calloc(m->jobs.n ?: 1, sizeof(char *));
+        /* The jobs' cgroups and the daemon's own, with their ancestors. */
+        paths = calloc(m->jobs.n + 1, sizeof(char *));
         if (!paths)
                 return log_error_errno(-ENOMEM, "Out of memory.");
         for (size_t k = 0; k < m->jobs.n; k++)
                 paths[k] = m->jobs.items[k].cgroup;
-        r = cdm_cgroup_tree_read(m->ctx, paths, m->jobs.n, &m->cgroups);
+        if (m->self_cgroup)
+                paths[m->jobs.n] = m->self_cgroup;
+        r = cdm_cgroup_tree_read(m->ctx, paths, m->jobs.n + !!m->self_cgroup, &m->cgroups);
         if (r == -ENOENT)
                 log_debug("No cgroup2 tree below the root, cpusets are not planned.");
         else if (r < 0)
