@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Install what is needed, build, and run every test tier:
-#   1. default build (gcc): unit, fixture, fuzz corpus replay, vm (Debian 6.1 and 6.12 in QEMU)
+#   1. default build (gcc): unit, fixture, fuzz corpus replay, bus, vm (Debian 6.1 and 6.12 in
+#      QEMU), package (the .deb) and host (that .deb in a Debian guest with systemd as PID 1,
+#      Slurm included)
 #   2. dev build (gcc, -Werror, ASan + UBSan): unit, fixture, fuzz replay
 #   3. clang build (-Werror, libFuzzer targets): unit, fixture, fuzz replay, plus a short
 #      fuzzing run of each target
