@@ -292,6 +292,8 @@ static void job_usage(Manager *m, cdm_job *j, const cdm_device *d)
         j->system_bytes = sys.anon + sys.file;
 }
 
+#define DEVICE_FIRST_SLACK (2ULL << 20)
+
 void manager_enforce_jobs(Manager *m)
 {
         for (size_t i = 0; m->layout && i < m->jobs.n; i++) {
@@ -333,9 +335,13 @@ void manager_enforce_jobs(Manager *m)
                                 j->state = CDM_JOB_ACTIVE;
                 } else {
                         j->state = CDM_JOB_ACTIVE;
-                        if (j->policy == CDM_POLICY_DEVICE_FIRST && j->system_bytes > 0) {
+                        /* A move ends on a whole batch (a huge page is 2 MiB): stop that much
+                         * short of the quota, or each audit would move the overshoot back and
+                         * the next one forth again. */
+                        if (j->policy == CDM_POLICY_DEVICE_FIRST && j->system_bytes > 0 &&
+                                        j->quota > j->device_bytes + DEVICE_FIRST_SLACK) {
                                 uint64_t moved = manager_move_cgroup(m, j->cgroup, &m->layout->system_nodes,
-                                                &d->nodes, j->quota - j->device_bytes);
+                                                &d->nodes, j->quota - j->device_bytes - DEVICE_FIRST_SLACK);
 
                                 j->moved_to_device += moved;
                                 if (moved)

@@ -26,10 +26,19 @@ done
 echo "C on node $DEV_NODE: $((now >> 20)) MiB after $(($(ms_now) - start)) ms (quota $((quota >> 20)) MiB); most seen $((max >> 20)) MiB"
 [ "$now" -ge $((quota - (8 << 20))) ] && pass "device-first moved C's memory onto the device up to the quota" ||
 	fail "C has $now bytes on node $DEV_NODE, want about $quota"
-sleep 5
-now=$(anon_bytes_in "$cgC")
-[ "${now:-0}" -le "$quota" ] && pass "C stays within its quota ($((now >> 20)) MiB)" ||
-	fail "C has ${now} bytes on node $DEV_NODE, over its quota $quota"
+# A move ends on a whole batch (a huge page is 2 MiB), so it may overshoot the quota by a
+# little; the quota is enforced at the next audits, which move the excess back.
+over=0
+for i in $(seq 1 40); do
+	now=$(anon_bytes_in "$cgC")
+	now=${now:-0}
+	[ "$now" -gt "$quota" ] && [ $((now - quota)) -gt "$over" ] && over=$((now - quota))
+	[ "$i" -ge 10 ] && [ "$now" -le "$quota" ] && break
+	sleep 0.5
+done
+echo "C's most over its quota: $((over >> 10)) KiB; now $((now >> 20)) MiB"
+[ "$now" -le "$quota" ] && pass "C stays within its quota once enforced ($((now >> 20)) MiB)" ||
+	fail "C has ${now} bytes on node $DEV_NODE, over its quota $quota after 20 s"
 expect_match "policy of slurm-$C" "$(cdmctl job "slurm-$C")" 'device-first'
 s_scancel "$C"
 wait_for 60 job_done "$C" || fail "C does not end"
