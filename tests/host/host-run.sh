@@ -120,14 +120,7 @@ kb=$(du -sk "$payload" | cut -f1)
 mke2fs -q -t ext4 -L cdmd-case -d "$payload" "$work/payload.img" "$((kb + 16384))k" >&2 ||
 	die "mke2fs -d of the payload failed"
 
-# TCG unless the CPU really has hardware virtualisation.
-if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
-	machine=q35,accel=kvm
-	cpu=(-cpu host)
-else
-	machine=q35,accel=tcg
-	cpu=()
-fi
+. "$here/../vm/qemu-topology.sh"
 
 # Node 0: both CPUs and 1.5 GiB; node 1: 1 GiB without CPUs.
 topo=()
@@ -136,14 +129,10 @@ hotplug | offline)
 	machine=$machine,hmat=on
 	topo+=(-m 1536M,slots=2,maxmem=4G
 		-object memory-backend-ram,id=sys0,size=1536M
-		-numa node,nodeid=0,cpus=0-1,memdev=sys0,initiator=0
-		-numa node,nodeid=1,initiator=0
-		-object memory-backend-ram,id=dev1,size=1G
-		-device pc-dimm,id=dimm1,memdev=dev1,node=1
-		-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=100
-		-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=200G
-		-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=300
-		-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=100G)
+		-numa node,nodeid=0,cpus=0-1,memdev=sys0,initiator=0)
+	device 1 1G
+	hmat_lb 0 100 200G
+	hmat_lb 1 300 100G
 	if [ "$topology" = hotplug ]; then
 		cmdline=memhp_default_state=online_movable
 	else

@@ -50,26 +50,7 @@ else
 	kernel=$("$here/vm-kernel.sh" "$series") || die "no $series kernel"
 fi
 
-# TCG unless the CPU really has hardware virtualisation.
-if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
-	machine=q35,accel=kvm
-	cpu=(-cpu host)
-else
-	machine=q35,accel=tcg
-	cpu=()
-fi
-
-# hmat_lb TARGET LATENCY_NS BANDWIDTH: what CPUs of node 0 see of TARGET.
-hmat_lb() {
-	topo+=(-numa "hmat-lb,initiator=0,target=$1,hierarchy=memory,data-type=access-latency,latency=$2"
-		-numa "hmat-lb,initiator=0,target=$1,hierarchy=memory,data-type=access-bandwidth,bandwidth=$3")
-}
-# device NODE SIZE: a memory-only node whose memory is a hot-plugged pc-dimm.
-device() {
-	topo+=(-numa "node,nodeid=$1,initiator=0"
-		-object "memory-backend-ram,id=dev$1,size=$2"
-		-device "pc-dimm,id=dimm$1,memdev=dev$1,node=$1")
-}
+. "$here/qemu-topology.sh"
 topo=()
 case $topology in
 hotplug | offline)
