@@ -26,6 +26,7 @@ int bus_job_error(sd_bus_error *error, int e, const char *msg)
                 [JOB_TOO_MANY] = CDM_BUS_ERROR("TooManyJobs"),
                 [JOB_NOT_SUPPORTED] = CDM_BUS_ERROR("NotSupported"),
                 [JOB_NO_JOB] = CDM_BUS_ERROR("NoSuchJob"),
+                [JOB_STATE] = CDM_BUS_ERROR("StateNotSaved"),
         };
 
         if (e < 0)

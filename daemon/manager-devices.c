@@ -32,6 +32,7 @@
 #include "manager-jobs.h"
 #include "manager-move.h"
 #include "proc-fs.h"
+#include "record.h"
 #include "sys.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
@@ -94,58 +95,120 @@ void manager_fenced_nodes(Manager *m, cdm_nodemask *ret)
         }
 }
 
+#define DEVICES_FILE "devices"
+
 static int save_states(Manager *m)
 {
         strbuf b = STRBUF_NULL;
         _cleanup_free_ char *text = NULL;
+        int r;
 
-        if (m->dry_run)
+        if (m->dry_run || !m->store)
                 return 0;
         strbuf_append(&b, "# cdmd devices that are not online: name, state, reason\n");
         for (size_t i = 0; i < m->n_device_states; i++)
-                if (m->device_states[i].state != DEV_ONLINE)
-                        strbuf_printf(&b, "%s\t%s\t%s\n", m->device_states[i].name,
-                                        dev_state_to_string(m->device_states[i].state),
-                                        m->device_states[i].reason ?: "");
+                if (m->device_states[i].state != DEV_ONLINE) {
+                        cdm_record_add(&b, m->device_states[i].name, 1);
+                        cdm_record_add(&b, dev_state_to_string(m->device_states[i].state), 0);
+                        cdm_record_add(&b, m->device_states[i].reason ?: "", 0);
+                        strbuf_append(&b, "\n");
+                }
         text = strbuf_steal(&b);
-        if (!text)
-                return -ENOMEM;
-        return write_file_atomic_in(m->config->state_dir, "devices", text, strlen(text));
+        r = text ? cdm_store_write(m->store, DEVICES_FILE, text) : -ENOMEM;
+        m->devices_dirty = r < 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to save '%s/" DEVICES_FILE "': %m", m->config->state_dir);
+        return 0;
 }
 
-int manager_load_device_states(Manager *m)
+void manager_save_device_states(Manager *m)
 {
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        char *save = NULL;
-        int r;
+        if (m->devices_dirty)
+                (void) save_states(m);
+}
 
-        if (asprintf(&path, "%s/devices", m->config->state_dir) < 0)
-                return -ENOMEM;
-        r = read_file_at(AT_FDCWD, path, 1u << 20, &text, NULL);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
+static int load_record(Manager *m, const char *line, size_t len, const char **what)
+{
+        char **f = NULL;
+        size_t nf = 0;
+        DeviceState *s;
+        int r, state = -1;
+
+        r = cdm_record_split(line, len, &f, &nf, what);
+        if (r == -ENOMEM)
                 return r;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *name = line, *state, *reason;
-                DeviceState *s;
-
-                if (line[0] == '#' || !(state = strchr(name, '\t')))
-                        continue;
-                *state++ = 0;
-                reason = strchr(state, '\t');
-                if (reason)
-                        *reason++ = 0;
-                s = find_state(m, name, true);
-                if (!s)
-                        return -ENOMEM;
-                for (unsigned k = 0; k < _DEV_STATE_MAX; k++)
-                        if (streq(state, dev_state_to_string(k)))
-                                s->state = k;
-                s->reason = reason ? strdup(reason) : NULL;
+        for (unsigned k = 1; r >= 0 && nf == 3 && k < _DEV_STATE_MAX; k++)
+                if (streq(f[1], dev_state_to_string(k)))
+                        state = (int) k;
+        if (r >= 0 && nf != 3)
+                *what = "not 3 fields";
+        else if (r >= 0 && !cdm_name_valid(f[0]))
+                *what = "not a device name";
+        else if (r >= 0 && state < 0)
+                *what = "not a state (draining, drained or failed)";
+        /* A record that names its device but says nothing sure: that device stays fenced. */
+        if (nf >= 1 && cdm_name_valid(f[0]) && (s = find_state(m, f[0], true))) {
+                s->state = *what ? DEV_FAILED : (DevState) state;
+                free(s->reason);
+                s->reason = strdup(*what ? "its state record is damaged: Resume brings it back" : f[2]);
                 /* An evacuation interrupted by a restart goes on. */
                 s->evacuation_pending = s->state == DEV_DRAINING || s->state == DEV_FAILED;
                 s->fault = s->state == DEV_FAILED;
+                strv_free_n(f, nf);
+                return *what ? 1 : 0;
+        }
+        strv_free_n(f, nf);
+        return -EBADMSG;
+}
+
+/*
+ * A devices record that does not parse keeps its device failed (fenced, evacuated) until a
+ * Resume; one that does not even name its device fails every device (see
+ * manager_detect_faults): a lost record must not bring memory back online.
+ */
+int manager_load_device_states(Manager *m)
+{
+        _cleanup_free_ char *text = NULL;
+        const char *line;
+        size_t len, pos = 0, n = 0;
+        unsigned lineno = 0;
+        bool damaged = false;
+        int r;
+
+        r = cdm_store_read(m->store, DEVICES_FILE, 1u << 20, &text, &n);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -EBADF || r == -EFBIG) {
+                log_error("State damaged: %s/" DEVICES_FILE ": %s; every device is failed until Resume.",
+                                m->config->state_dir, r == -EBADF ? "not a regular file" : "too large");
+                m->devices_unknown = true;
+                (void) cdm_store_keep_damaged(m->store, DEVICES_FILE);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        while ((r = cdm_record_next(text, n, &pos, &lineno, &line, &len)) != 0) {
+                const char *what = r < 0 ? "torn (no newline)" : NULL;
+                _cleanup_free_ char *q = NULL;
+
+                if (r > 0 && (r = load_record(m, line, len, &what)) == 0)
+                        continue;
+                if (r == -ENOMEM)
+                        return r;
+                damaged = true;
+                q = cdm_record_quote(line, len, 200);
+                if (r == 1)
+                        log_error("State damaged: %s/" DEVICES_FILE ":%u: %s: \"%s\"; that device is failed until Resume.",
+                                        m->config->state_dir, lineno, what, q ?: "");
+                else {
+                        log_error("State damaged: %s/" DEVICES_FILE ":%u: %s: \"%s\"; every device is failed until Resume.",
+                                        m->config->state_dir, lineno, what ?: "not a device record", q ?: "");
+                        m->devices_unknown = true;
+                }
+        }
+        if (damaged) {
+                (void) cdm_store_keep_damaged(m->store, DEVICES_FILE);
+                m->devices_dirty = true;
         }
         return 0;
 }
@@ -161,25 +224,47 @@ void manager_device_states_free(Manager *m)
         m->n_device_states = 0;
 }
 
-static void set_state(Manager *m, DeviceState *s, DevState state, const char *reason)
+/* With @must_save, the change is undone unless it is on disk (a caller's request); a change of
+ * the daemon's own (an evacuation step, a fault) stays and is saved again each cycle. */
+static int set_state(Manager *m, DeviceState *s, DevState state, const char *reason, bool must_save)
 {
-        char *r = strdup(reason ?: "");
+        char *r = strdup(reason ?: ""), *old_reason = s->reason;
+        DevState old = s->state;
+        int e;
 
-        if (r) {
-                free(s->reason);
-                s->reason = r;
+        if (!r)
+                return -ENOMEM;
+        s->reason = r;
+        if (s->state == state) {
+                free(old_reason);
+                return 0;
         }
-        if (s->state == state)
-                return;
         s->state = state;
-        (void) save_states(m);
+        e = save_states(m);
+        if (e < 0 && must_save) {
+                s->state = old;
+                s->reason = old_reason;
+                free(r);
+                m->devices_dirty = false;
+                (void) save_states(m);
+                return e;
+        }
+        free(old_reason);
         log_notice("Device %s is now %s: %s.", s->name, dev_state_to_string(state), reason ?: "");
         bus_emit_device_state(m, s->name, dev_state_to_string(state), reason ?: "");
+        return 0;
+}
+
+static int state_error(Manager *m, int r, char **ret_msg)
+{
+        return msg_printf(ret_msg, JOB_STATE, "cannot save the change in %s: %s; nothing was changed",
+                        m->config->state_dir, strerror(-r));
 }
 
 int manager_drain(Manager *m, const char *device, const char *reason, bool fault, char **ret_msg)
 {
         DeviceState *s;
+        int r;
 
         *ret_msg = NULL;
         if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
@@ -191,8 +276,10 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
         if (!fault && s->state != DEV_ONLINE) {
                 return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is %s", device, dev_state_to_string(s->state));
         }
+        r = set_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason, true);
+        if (r < 0)
+                return state_error(m, r, ret_msg);
         s->fault = fault;
-        set_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason);
         /* Fence now, within the call; the evacuation runs in the next cycle, right after the
          * reply, so the caller is not held for as long as moving the pages takes. */
         (void) manager_cycle(m);
@@ -206,6 +293,7 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
 int manager_resume(Manager *m, const char *device, char **ret_msg)
 {
         DeviceState *s = find_state(m, device, false);
+        int r;
 
         *ret_msg = NULL;
         if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
@@ -216,9 +304,11 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
         if (s->state == DEV_DRAINING && s->evacuation_pending) {
                 return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is still being drained", device);
         }
+        r = set_state(m, s, DEV_ONLINE, "resumed", true);
+        if (r < 0)
+                return state_error(m, r, ret_msg);
         s->evacuation_pending = false;
         s->watching = false;
-        set_state(m, s, DEV_ONLINE, "resumed");
         (void) manager_cycle(m); /* onlines the blocks (movable) and reopens the jobs */
         return JOB_OK;
 }
@@ -352,8 +442,8 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
         announce(m, s, "page cache reclaimed where the kernel can; offlining the memory blocks");
         left = offline_blocks(m, d);
         if (left == 0) {
-                set_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
-                                s->fault ? "evacuated after a fault" : "evacuated, memory offline");
+                (void) set_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
+                                s->fault ? "evacuated after a fault" : "evacuated, memory offline", false);
                 return;
         }
         who = holders(m, d);
@@ -375,6 +465,20 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
  */
 void manager_detect_faults(Manager *m)
 {
+        /* The devices file was damaged beyond telling whose record it was: fail them all. */
+        for (size_t i = 0; m->devices_unknown && m->layout && i < m->layout->n_devices; i++) {
+                DeviceState *s = find_state(m, m->layout->devices[i].name, true);
+
+                if (!s || s->state == DEV_FAILED)
+                        continue;
+                s->fault = true;
+                s->evacuation_pending = true;
+                (void) set_state(m, s, DEV_FAILED, "the devices state file was damaged: Resume brings it back", false);
+        }
+        if (m->layout)
+                m->devices_unknown = false;
+        manager_save_device_states(m);
+
         for (size_t i = 0; m->layout && m->topo && !m->dry_run && i < m->layout->n_devices; i++) {
                 const cdm_device *d = &m->layout->devices[i];
                 DeviceState *s = find_state(m, d->name, true);
@@ -402,7 +506,7 @@ void manager_detect_faults(Manager *m)
                         if (why) {
                                 s->fault = true;
                                 s->evacuation_pending = true;
-                                set_state(m, s, DEV_FAILED, why);
+                                (void) set_state(m, s, DEV_FAILED, why, false);
                         }
                 }
                 s->memory_failures_seen = failures;

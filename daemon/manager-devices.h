@@ -33,4 +33,6 @@ void manager_detect_faults(Manager *m);
 /* After each audit: the evacuation of draining and failed devices. */
 void manager_watch_devices(Manager *m);
 int manager_load_device_states(Manager *m);
+/* Save the device states again if the last save failed. */
+void manager_save_device_states(Manager *m);
 void manager_device_states_free(Manager *m);

@@ -71,49 +71,100 @@ static uint64_t read_u64_attr(Manager *m, const char *cgroup, const char *attr, 
         return v;
 }
 
-/* A finite memory.max/memory.high is raised by the quota: device pages are charged too. */
-static void raise_memcg(Manager *m, cdm_job *j)
-{
-        static const char *const attrs[] = { "memory.max", "memory.high" };
+static const char *const memcg_attrs[] = { "memory.max", "memory.high" };
 
-        for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
-                char **saved = i == 0 ? &j->saved_memory_max : &j->saved_memory_high;
+static char **saved_limit(cdm_job *j, size_t i)
+{
+        return i == 0 ? &j->saved_memory_max : &j->saved_memory_high;
+}
+
+/* A finite memory.max/memory.high will be raised by the quota (device pages are charged
+ * too): remember its value before, in the job (saved before anything is written). */
+static int save_memcg(Manager *m, cdm_job *j)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(memcg_attrs); i++) {
                 char value[32];
                 bool is_max;
-                uint64_t v = read_u64_attr(m, j->cgroup, attrs[i], &is_max);
-                int r;
+                uint64_t v = read_u64_attr(m, j->cgroup, memcg_attrs[i], &is_max);
 
-                if (is_max || *saved)
+                if (is_max || *saved_limit(j, i))
                         continue;
                 (void) snprintf(value, sizeof(value), "%llu", (unsigned long long) v);
-                *saved = strdup(value);
+                *saved_limit(j, i) = strdup(value);
+                if (!*saved_limit(j, i))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Write the saved limits plus the quota. */
+static void raise_memcg(Manager *m, cdm_job *j)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(memcg_attrs); i++) {
+                const char *saved = *saved_limit(j, i);
+                char value[32];
+                uint64_t v;
+                int r;
+
+                if (!saved || safe_atou64(saved, &v) < 0)
+                        continue;
                 (void) snprintf(value, sizeof(value), "%llu",
                                 (unsigned long long) (v > UINT64_MAX - j->quota ? UINT64_MAX : v + j->quota));
-                r = cdm_cgroup_write(m->ctx, j->cgroup, attrs[i], value);
+                r = cdm_cgroup_write(m->ctx, j->cgroup, memcg_attrs[i], value);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to raise %s of %s by the quota: %m", attrs[i], j->cgroup);
+                        log_warning_errno(r, "Failed to raise %s of %s by the quota: %m", memcg_attrs[i], j->cgroup);
                 else
-                        log_info("Raised %s of %s from %s to %s for job %s.", attrs[i], j->cgroup, *saved, value, j->id);
+                        log_info("Raised %s of %s from %s to %s for job %s.", memcg_attrs[i], j->cgroup, saved,
+                                        value, j->id);
         }
 }
 
+/* Put the saved limits back (never below current use); the job forgets them. */
 static void restore_memcg(Manager *m, cdm_job *j)
 {
-        static const char *const attrs[] = { "memory.max", "memory.high" };
         bool is_max;
         uint64_t current = read_u64_attr(m, j->cgroup, "memory.current", &is_max);
 
-        for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
-                char **saved = i == 0 ? &j->saved_memory_max : &j->saved_memory_high;
+        for (size_t i = 0; i < ARRAY_SIZE(memcg_attrs); i++) {
+                char **saved = saved_limit(j, i);
                 uint64_t v;
                 char value[32];
 
                 if (!*saved || safe_atou64(*saved, &v) < 0)
                         continue;
                 (void) snprintf(value, sizeof(value), "%llu", (unsigned long long) MAX(v, is_max ? 0 : current));
-                (void) cdm_cgroup_write(m->ctx, j->cgroup, attrs[i], value);
+                (void) cdm_cgroup_write(m->ctx, j->cgroup, memcg_attrs[i], value);
                 free(*saved);
                 *saved = NULL;
+        }
+}
+
+static int state_error(Manager *m, int r, char **ret_msg)
+{
+        return msg_printf(ret_msg, JOB_STATE, "cannot save the change in %s: %s; nothing was changed",
+                        m->config->state_dir, strerror(-r));
+}
+
+/* A static job ([job] section) whose cgroup exists gets its memcg limits raised like a granted
+ * one: the values before are saved in its record first, once; the limits follow the quota. */
+void manager_raise_static_jobs(Manager *m)
+{
+        for (size_t i = 0; !m->dry_run && i < m->jobs.n; i++) {
+                cdm_job *j = &m->jobs.items[i];
+
+                if (!j->from_config || !cgroup_exists(m, j->cgroup))
+                        continue;
+                if (!j->saved_memory_max && !j->saved_memory_high) {
+                        if (save_memcg(m, j) < 0 || (!j->saved_memory_max && !j->saved_memory_high))
+                                continue;
+                        if (manager_save_job(m, j) < 0) {
+                                /* Not on disk: not raised, so there is nothing to put back. */
+                                free(TAKE_PTR(j->saved_memory_max));
+                                free(TAKE_PTR(j->saved_memory_high));
+                                continue;
+                        }
+                }
+                raise_memcg(m, j);
         }
 }
 
@@ -139,13 +190,15 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         r = cdm_jobs_add(&m->jobs, id, cgroup, device, quota, p, now_usec(CLOCK_REALTIME), false, &j);
         if (r < 0)
                 return r;
-        raise_memcg(m, j);
-        r = manager_save_jobs(m);
+        /* On disk first, with the limits to put back; then the limits are raised. */
+        r = save_memcg(m, j);
+        if (r >= 0)
+                r = manager_save_job(m, j);
         if (r < 0) {
-                restore_memcg(m, cdm_jobs_find(&m->jobs, id));
                 cdm_jobs_remove(&m->jobs, id);
-                return r;
+                return state_error(m, r, ret_msg);
         }
+        raise_memcg(m, j);
         log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
                         (unsigned long long) quota, device, policy);
         (void) manager_apply_job(m, cgroup);
@@ -178,6 +231,9 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         *ret_msg = NULL;
         if (!j)
                 return msg_printf(ret_msg, JOB_NO_JOB, "no job '%s'", id);
+        r = manager_forget_job(m, id);
+        if (r < 0)
+                return state_error(m, r, ret_msg);
         /* Keep what is needed after the job is out of the table. */
         gone = (cdm_job){ .id = strdup(j->id), .cgroup = strdup(j->cgroup), .device = strdup(j->device),
                 .saved_memory_max = TAKE_PTR(j->saved_memory_max),
@@ -189,7 +245,6 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         /* Fence at once: without its grant, the cycle restricts the cgroup to the system nodes,
          * which in cgroup v2 also moves its pages. */
         cdm_jobs_remove(&m->jobs, id);
-        r = manager_save_jobs(m);
         (void) manager_cycle(m);
         /* Whatever the cpuset move left behind goes back too. */
         d = m->layout ? cdm_layout_find_device(m->layout, gone.device) : NULL;
@@ -225,11 +280,19 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
         e = cdm_jobs_check_quota(&m->jobs, m->layout, j, quota, ret_msg);
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
-        /* Re-raise the memcg limits from their saved values by the new quota. */
-        restore_memcg(m, j);
-        j->quota = quota;
+        {
+                uint64_t old = j->quota;
+                int r;
+
+                j->quota = quota;
+                r = manager_save_job(m, j);
+                if (r < 0) {
+                        j->quota = old;
+                        return state_error(m, r, ret_msg);
+                }
+        }
+        /* The memcg limits: their saved values plus the new quota. */
         raise_memcg(m, j);
-        (void) manager_save_jobs(m);
         log_info("Quota of job %s set to %llu bytes.", id, (unsigned long long) quota);
         bus_emit_job_changed(m, j);
         bus_emit_device_changed(m, j->device);
@@ -249,32 +312,57 @@ int manager_set_policy(Manager *m, const char *id, const char *policy, char **re
         e = cdm_jobs_check_policy(policy, &p, ret_msg);
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
-        j->policy = p;
-        (void) manager_save_jobs(m);
+        {
+                cdm_policy old = j->policy;
+                int r;
+
+                j->policy = p;
+                r = manager_save_job(m, j);
+                if (r < 0) {
+                        j->policy = old;
+                        return state_error(m, r, ret_msg);
+                }
+        }
         bus_emit_job_changed(m, j);
         (void) manager_cycle(m);
         return JOB_OK;
 }
 
+int manager_drop_job(Manager *m, const char *id, const char *reason)
+{
+        _cleanup_free_ char *copy = strdup(id);
+        cdm_job *j = cdm_jobs_find(&m->jobs, id);
+        int r;
+
+        if (!j || !copy)
+                return j ? -ENOMEM : 0;
+        r = manager_forget_job(m, id);
+        if (r < 0)
+                return r;
+        if (cgroup_exists(m, j->cgroup))
+                restore_memcg(m, j);
+        log_info("Job %s (%s) dropped: %s.", j->id, j->cgroup, reason);
+        cdm_jobs_remove(&m->jobs, id);
+        bus_emit_job_removed(m, copy, reason);
+        return 0;
+}
+
 void manager_drop_vanished_jobs(Manager *m)
 {
-        bool changed = false;
-
         for (size_t i = m->jobs.n; i-- > 0;) {
                 cdm_job *j = &m->jobs.items[i];
                 _cleanup_free_ char *id = NULL;
 
                 if (cgroup_exists(m, j->cgroup))
                         continue;
+                if (manager_forget_job(m, j->id) < 0)
+                        continue; /* tried again next cycle */
                 id = strdup(j->id);
                 log_info("Job %s: cgroup %s is gone, dropping the job.", j->id, j->cgroup);
                 cdm_jobs_remove(&m->jobs, j->id);
-                changed = true;
                 if (id)
                         bus_emit_job_removed(m, id, "cgroup-gone");
         }
-        if (changed)
-                (void) manager_save_jobs(m);
 }
 
 static void job_usage(Manager *m, cdm_job *j, const cdm_device *d)

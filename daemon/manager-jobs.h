@@ -14,6 +14,7 @@ typedef enum JobError {
         JOB_TOO_MANY,
         JOB_NOT_SUPPORTED,
         JOB_NO_JOB,
+        JOB_STATE, /* the change cannot be saved in state_dir: nothing was changed */
         _JOB_ERROR_MAX,
 } JobError;
 
@@ -27,5 +28,9 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
 int manager_set_policy(Manager *m, const char *id, const char *policy, char **ret_msg);
 /* Drop jobs whose cgroup is gone (after a restart, or found by the audit). */
 void manager_drop_vanished_jobs(Manager *m);
+/* Forget a job without moving anything (no layout yet): its record, its memcg limits. */
+int manager_drop_job(Manager *m, const char *id, const char *reason);
+/* Raise the memcg limits of [job] sections whose cgroup exists, once. */
+void manager_raise_static_jobs(Manager *m);
 /* Per-job usage, quota enforcement and device-first placement, after each audit. */
 void manager_enforce_jobs(Manager *m);

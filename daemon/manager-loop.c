@@ -284,6 +284,16 @@ int manager_reload(Manager *m, char **ret_errors)
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
                         (unsigned long long) (ev_now(m->loop) * 1e6));
         r = cdm_config_load(m->config_path, true, &c, ret_errors);
+        if (r >= 0 && !streq(c->state_dir, m->config->state_dir)) {
+                /* The store is locked and read once: moving it under a running daemon would
+                 * leave its records behind. */
+                if (asprintf(ret_errors, "%s: state_dir cannot change while cdmd runs ('%s' -> '%s'); "
+                                    "restart cdmd to move it", m->config_path, m->config->state_dir, c->state_dir) < 0)
+                        *ret_errors = NULL;
+                cdm_config_free(c);
+                c = NULL;
+                r = -EINVAL;
+        }
         if (r < 0) {
                 if (*ret_errors)
                         log_error("%s", *ret_errors);
@@ -292,7 +302,6 @@ int manager_reload(Manager *m, char **ret_errors)
                 cdm_config_free(m->config);
                 m->config = c;
                 (void) manager_set_grants_from_config(m);
-                (void) manager_save_jobs(m);
                 bus_emit_manager_changed(m, "AuditIntervalUSec");
                 ev_timer_set(&W(m)->audit, 0., (double) m->config->audit_interval_usec / 1e6);
                 ev_timer_again(m->loop, &W(m)->audit);

@@ -21,6 +21,7 @@
 #include "manager-migrate.h"
 #include "manager.h"
 #include "systemd-backend.h"
+#include "util/strv.h"
 #include "util/time-util.h"
 
 
@@ -33,6 +34,52 @@ _printf_(3, 0) static void lib_log(void *userdata, int priority, const char *for
 }
 
 /* Takes ownership of @config, also on failure. */
+static void log_damage(const char *dir, const char *file, char **damage, size_t n, const char *what)
+{
+        for (size_t i = 0; i < n; i++)
+                log_error("State damaged: %s/%s%s%s; %s", dir, file, *file ? ": " : "", damage[i], what);
+        strv_free_n(damage, n);
+}
+
+/*
+ * The state directory, locked for this process. A damaged store does not stop cdmd: what
+ * cannot be read back is lost and said so, everything is isolated as if it had never been
+ * granted (a job not read back is fenced; a device record not read back is a failed device).
+ */
+static int open_store(Manager *m)
+{
+        const char *dir = m->config->state_dir;
+        char **damage = NULL;
+        size_t n = 0;
+        pid_t holder;
+        int r;
+
+        r = cdm_store_open(dir, &m->store, &holder);
+        if (r == -EBUSY) {
+                if (holder > 0)
+                        return log_error_errno(r, "State directory '%s' is in use by another cdmd (pid %d): "
+                                        "one cdmd at a time (stop the service first).", dir, (int) holder);
+                return log_error_errno(r, "State directory '%s' is in use by another cdmd: one at a time.", dir);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the state directory '%s': %m", dir);
+        r = cdm_state_load(m->store, &m->state, &damage, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load '%s/settings': %m", dir);
+        log_damage(dir, "settings", damage, n,
+                        "the previous value of that setting is lost; --restore cannot put it back");
+        damage = NULL;
+        n = 0;
+        r = cdm_jobs_load(m->store, &m->jobs, &damage, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the jobs of '%s': %m", dir);
+        log_damage(dir, "", damage, n, "that job has no grant now: its cgroup is fenced");
+        r = manager_load_device_states(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load '%s/devices': %m", dir);
+        return 0;
+}
+
 int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **ret)
 {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
@@ -66,15 +113,9 @@ int manager_new(const char *root, cdm_config *config, bool dry_run, Manager **re
                 }
         }
         if (!dry_run) {
-                r = cdm_state_load(config->state_dir, &m->state);
+                r = open_store(m);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to load '%s/settings': %m", config->state_dir);
-                r = cdm_jobs_load(config->state_dir, &m->jobs);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to load '%s/jobs': %m", config->state_dir);
-                r = manager_load_device_states(m);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to load '%s/devices': %m", config->state_dir);
+                        return r;
         }
         r = manager_set_grants_from_config(m);
         if (r < 0)
@@ -94,6 +135,7 @@ Manager *manager_free(Manager *m)
         cdm_topology_free(m->topo);
         cdm_state_done(&m->state);
         cdm_jobs_done(&m->jobs);
+        cdm_store_free(m->store);
         manager_device_states_free(m);
         manager_migrations_free(m);
         for (size_t i = 0; i < m->n_written; i++) {
@@ -152,15 +194,27 @@ void manager_input_end(ManagerInput *i)
         i->grants = NULL;
 }
 
-int manager_save_jobs(Manager *m)
+int manager_save_job(Manager *m, const cdm_job *j)
 {
         int r;
 
-        if (m->dry_run)
+        if (m->dry_run || !m->store)
                 return 0;
-        r = cdm_jobs_save(&m->jobs, m->config->state_dir);
+        r = cdm_jobs_save_job(m->store, j);
         if (r < 0)
-                return log_error_errno(r, "Failed to save '%s/jobs': %m", m->config->state_dir);
+                return log_error_errno(r, "Failed to save job %s in '%s/jobs.d': %m", j->id, m->config->state_dir);
+        return 0;
+}
+
+int manager_forget_job(Manager *m, const char *id)
+{
+        int r;
+
+        if (m->dry_run || !m->store)
+                return 0;
+        r = cdm_jobs_forget(m->store, id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remove job %s from '%s/jobs.d': %m", id, m->config->state_dir);
         return 0;
 }
 
@@ -186,14 +240,18 @@ int manager_set_grants_from_config(Manager *m)
                         keep = streq(m->config->jobs[k].name, j->id);
                 if (keep)
                         continue;
-                /* At a reload, a [job] section that is gone is revoked like any job. */
-                if (m->layout) {
+                /* A [job] section that is gone is revoked like any job; before the first cycle
+                 * (no layout yet) its limits are put back, and the cycle fences it. */
+                {
                         _cleanup_free_ char *msg = NULL, *id = strdup(j->id);
 
-                        if (id && manager_revoke(m, id, "removed from the configuration", &msg) == JOB_OK)
-                                continue;
+                        if (!id)
+                                return log_error_errno(-ENOMEM, "Out of memory.");
+                        if (m->layout)
+                                (void) manager_revoke(m, id, "removed from the configuration", &msg);
+                        else
+                                (void) manager_drop_job(m, id, "removed from the configuration");
                 }
-                cdm_jobs_remove(&m->jobs, j->id);
         }
         for (size_t k = 0; k < m->config->n_jobs; k++) {
                 const cdm_config_job *cj = &m->config->jobs[k];
@@ -201,8 +259,13 @@ int manager_set_grants_from_config(Manager *m)
                 int r;
 
                 if (j && j->from_config) {
+                        if (j->quota == cj->quota && j->policy == cj->policy)
+                                continue;
                         j->quota = cj->quota;
                         j->policy = cj->policy;
+                        /* The configuration is the record of a [job]: a failed save is logged
+                         * and the next start reads the section again. */
+                        (void) manager_save_job(m, j);
                         continue;
                 }
                 if (j || cdm_jobs_find_cgroup(&m->jobs, cj->cgroup)) {
@@ -211,10 +274,12 @@ int manager_set_grants_from_config(Manager *m)
                         continue;
                 }
                 r = cdm_jobs_add(&m->jobs, cj->name, cj->cgroup, cj->device, cj->quota, cj->policy,
-                                now, true, NULL);
+                                now, true, &j);
                 if (r < 0)
                         return log_error_errno(r, "Out of memory.");
+                (void) manager_save_job(m, j);
         }
+        manager_raise_static_jobs(m);
         return 0;
 }
 

@@ -33,6 +33,7 @@ typedef struct Manager {
         cdm_config *config;
         char *config_path;
         bool dry_run;
+        cdm_store *store; /* state_dir, locked; NULL in dry-run mode */
         cdm_state state;
         cdm_jobs jobs; /* granted jobs: the configuration's and the bus's */
 
@@ -60,6 +61,8 @@ typedef struct Manager {
         unsigned last_migration_id;
         struct DeviceState *device_states; /* devices that are or were not online */
         size_t n_device_states;
+        bool devices_dirty;   /* device states not yet on disk (saved again each cycle) */
+        bool devices_unknown; /* the devices file was damaged: every device fails at first sight */
         uint64_t last_audit_usec;
 
         struct ev_loop *loop;
@@ -98,6 +101,9 @@ int manager_reread_topology(Manager *m);
 void manager_schedule_cycle(Manager *m);
 /* Re-read the configuration; -EINVAL with *ret_errors when invalid (the old one stays). */
 int manager_reload(Manager *m, char **ret_errors);
-int manager_save_jobs(Manager *m);
+/* Write one job's record, or forget it: 0 or a negative errno (logged). A change is made in
+ * memory only after it is on disk. */
+int manager_save_job(Manager *m, const cdm_job *j);
+int manager_forget_job(Manager *m, const char *id);
 /* Audit (and, with repair = migrate, repair) what the last cycle collected. */
 int manager_audit(Manager *m);

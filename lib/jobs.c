@@ -3,8 +3,8 @@
  * The job table. A grant is checked before anything changes: the id and the cgroup path
  * are well-formed, the device exists and is online, the id is new and the cgroup has no
  * other grant, the number of jobs stays under max_jobs, and the quotas granted on the device
- * never exceed its total minus its reserve (no overflow: sums saturate). The jobs file has one
- * line per job, tab-separated, with the escapes of the settings file.
+ * never exceed its total minus its reserve (no overflow: sums saturate). Each job is one
+ * file of the store, jobs.d/ID.job, one record (record.h).
  */
 
 #include <fcntl.h>
@@ -15,13 +15,13 @@
 #include <sys/stat.h>
 
 #include "jobs.h"
+#include "record.h"
 #include "state.h"
 #include "util/fileio.h"
 #include "util/parse-util.h"
 #include "util/strbuf.h"
 #include "util/strv.h"
 
-#define JOBS_FILE "jobs"
 
 const char *cdm_job_state_to_string(cdm_job_state s)
 {
@@ -202,94 +202,243 @@ void cdm_jobs_done(cdm_jobs *j)
         *j = (cdm_jobs){ 0 };
 }
 
-char *cdm_jobs_format(const cdm_jobs *j)
+#define JOB_FIELDS 9
+#define LEGACY_JOBS_FILE "jobs"
+
+static int job_file(const char *id, char **ret)
+{
+        return asprintf(ret, "jobs.d/%s.job", id) < 0 ? -ENOMEM : 0;
+}
+
+char *cdm_job_format(const cdm_job *job)
 {
         strbuf b = STRBUF_NULL;
+        char quota[32], created[32];
 
-        strbuf_append(&b, "# cdmd jobs: id, cgroup, device, quota, policy, created, from config, memory.max and memory.high before the grant\n");
-        for (size_t i = 0; i < j->n; i++) {
-                const cdm_job *job = &j->items[i];
-
-                /* Ids, paths and device names are validated: no tab or newline in them. */
-                strbuf_printf(&b, "%s\t%s\t%s\t%llu\t%s\t%llu\t%d\t%s\t%s\n", job->id, job->cgroup,
-                                job->device, (unsigned long long) job->quota,
-                                cdm_policy_to_string(job->policy), (unsigned long long) job->created_usec,
-                                job->from_config, job->saved_memory_max ?: "-",
-                                job->saved_memory_high ?: "-");
-        }
+        (void) snprintf(quota, sizeof(quota), "%llu", (unsigned long long) job->quota);
+        (void) snprintf(created, sizeof(created), "%llu", (unsigned long long) job->created_usec);
+        strbuf_append(&b, "# cdmd job: id, cgroup, device, quota, policy, created, from config, "
+                        "memory.max and memory.high before the grant\n");
+        cdm_record_add(&b, job->id, 1);
+        cdm_record_add(&b, job->cgroup, 0);
+        cdm_record_add(&b, job->device, 0);
+        cdm_record_add(&b, quota, 0);
+        cdm_record_add(&b, cdm_policy_to_string(job->policy), 0);
+        cdm_record_add(&b, created, 0);
+        cdm_record_add(&b, job->from_config ? "1" : "0", 0);
+        cdm_record_add(&b, job->saved_memory_max ?: "-", 0);
+        cdm_record_add(&b, job->saved_memory_high ?: "-", 0);
+        strbuf_append(&b, "\n");
         return strbuf_steal(&b);
 }
 
-static int parse_line(char *line, cdm_jobs *j)
+static bool saved_limit_valid(const char *s)
 {
-        char *f[9], *save = NULL, *tok;
+        uint64_t v;
+
+        return streq(s, "-") || safe_atou64(s, &v) >= 0;
+}
+
+/* One record line into the table; *what says why not. */
+static int parse_record(const char *line, size_t len, cdm_jobs *j, const char **what)
+{
+        char **f = NULL;
+        size_t nf = 0;
         uint64_t quota, created;
         cdm_policy policy;
         cdm_job *job;
-        size_t k = 0;
         int r;
 
-        for (tok = strtok_r(line, "\t", &save); tok && k < 9; tok = strtok_r(NULL, "\t", &save))
-                f[k++] = tok;
-        if (k != 9 || !cdm_name_valid(f[0]) || !cdm_cgroup_path_valid(f[1]) || !cdm_name_valid(f[2]) ||
-                        safe_atou64(f[3], &quota) < 0 || cdm_policy_from_string(f[4], &policy) < 0 ||
-                        safe_atou64(f[5], &created) < 0 || cdm_jobs_find(j, f[0]))
-                return -EBADMSG;
-        r = cdm_jobs_add(j, f[0], f[1], f[2], quota, policy, created, streq(f[6], "1"), &job);
+        r = cdm_record_split(line, len, &f, &nf, what);
         if (r < 0)
                 return r;
-        if ((!streq(f[7], "-") && !(job->saved_memory_max = strdup(f[7]))) ||
-                        (!streq(f[8], "-") && !(job->saved_memory_high = strdup(f[8]))))
-                return -ENOMEM;
-        return 0;
-}
-
-int cdm_jobs_parse(const char *text, size_t n, cdm_jobs *ret)
-{
-        _cleanup_free_ char *copy = strndup(text, n);
-        cdm_jobs j = { 0 };
-        char *save = NULL;
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                int r;
-
-                if (line[0] == '#')
-                        continue;
-                r = parse_line(line, &j);
-                if (r < 0) {
-                        cdm_jobs_done(&j);
-                        return r;
-                }
+        if (nf != JOB_FIELDS)
+                *what = "not 9 fields";
+        else if (!cdm_name_valid(f[0]))
+                *what = "field 1: not a job id";
+        else if (!cdm_cgroup_path_valid(f[1]))
+                *what = "field 2: not a cgroup path";
+        else if (!cdm_name_valid(f[2]))
+                *what = "field 3: not a device name";
+        else if (safe_atou64(f[3], &quota) < 0 || quota == 0)
+                *what = "field 4: not a quota in bytes";
+        else if (cdm_policy_from_string(f[4], &policy) < 0)
+                *what = "field 5: not a policy";
+        else if (safe_atou64(f[5], &created) < 0)
+                *what = "field 6: not a time";
+        else if (!streq(f[6], "0") && !streq(f[6], "1"))
+                *what = "field 7: not 0 or 1";
+        else if (!saved_limit_valid(f[7]) || !saved_limit_valid(f[8]))
+                *what = "fields 8-9: not memory limits";
+        else if (cdm_jobs_find(j, f[0]) || cdm_jobs_find_cgroup(j, f[1]))
+                *what = "a second record of the same job or cgroup";
+        if (*what) {
+                strv_free_n(f, nf);
+                return -EBADMSG;
         }
-        *ret = j;
+        r = cdm_jobs_add(j, f[0], f[1], f[2], quota, policy, created, streq(f[6], "1"), &job);
+        if (r >= 0 && ((!streq(f[7], "-") && !(job->saved_memory_max = strdup(f[7]))) ||
+                                (!streq(f[8], "-") && !(job->saved_memory_high = strdup(f[8])))))
+                r = -ENOMEM;
+        strv_free_n(f, nf);
+        return r;
+}
+
+int cdm_job_parse(const char *text, size_t n, cdm_jobs *j, const char **what)
+{
+        const char *line;
+        size_t pos = 0, len, before = j->n;
+        unsigned lineno = 0;
+        int r;
+
+        *what = NULL;
+        r = cdm_record_next(text, n, &pos, &lineno, &line, &len);
+        if (r == 0)
+                return *what = "no record", -EBADMSG;
+        if (r < 0)
+                return *what = "the record has no newline (torn)", -EBADMSG;
+        if (memchr(text, 0, n))
+                return *what = "a NUL byte", -EBADMSG;
+        r = parse_record(line, len, j, what);
+        if (r < 0)
+                return r;
+        r = cdm_record_next(text, n, &pos, &lineno, &line, &len);
+        if (r != 0) {
+                cdm_jobs_remove(j, j->items[before].id);
+                return *what = "more than one record", -EBADMSG;
+        }
         return 0;
 }
 
-int cdm_jobs_save(const cdm_jobs *j, const char *state_dir)
+int cdm_jobs_save_job(cdm_store *s, const cdm_job *job)
 {
-        _cleanup_free_ char *text = cdm_jobs_format(j);
+        _cleanup_free_ char *text = cdm_job_format(job), *name = NULL;
+        int r;
 
         if (!text)
                 return -ENOMEM;
-        return write_file_atomic_in(state_dir, JOBS_FILE, text, strlen(text));
+        r = job_file(job->id, &name);
+        return r < 0 ? r : cdm_store_write(s, name, text);
 }
 
-int cdm_jobs_load(const char *state_dir, cdm_jobs *ret)
+int cdm_jobs_forget(cdm_store *s, const char *id)
 {
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        size_t len;
+        _cleanup_free_ char *name = NULL;
+        int r = job_file(id, &name);
+
+        return r < 0 ? r : cdm_store_remove(s, name);
+}
+
+static int damaged(cdm_store *s, const char *name, const char *what, const char *line, size_t len,
+                char ***damage, size_t *n_damage)
+{
+        _cleanup_free_ char *q = cdm_record_quote(line ?: "", line ? len : 0, 200);
+        int r = cdm_store_keep_damaged(s, name);
+
+        return strv_append_printf(damage, n_damage, "%s: %s: \"%s\"; not restored, kept as %s.damaged%s",
+                        name, what, q ?: "", name, r < 0 ? " (failed: the file stays)" : "");
+}
+
+/* The jobs file of cdmd before jobs.d/: one record a line. Its jobs move to jobs.d/. */
+static int load_legacy(cdm_store *s, char ***damage, size_t *n_damage)
+{
+        _cleanup_(cdm_jobs_done) cdm_jobs table = { 0 };
+        cdm_jobs *j = &table;
+        _cleanup_free_ char *text = NULL;
+        const char *line;
+        size_t len, pos = 0, n;
+        unsigned lineno = 0;
+        bool bad = false;
         int r;
 
-        if (asprintf(&path, "%s/" JOBS_FILE, state_dir) < 0)
-                return -ENOMEM;
-        r = read_file_at(AT_FDCWD, path, 64u * 1024u * 1024u, &text, &len);
-        if (r == -ENOENT) {
-                *ret = (cdm_jobs){ 0 };
+        r = cdm_store_read(s, LEGACY_JOBS_FILE, 64u * 1024u * 1024u, &text, &n);
+        if (r == -ENOENT)
                 return 0;
-        }
+        if (r == -EBADF || r == -EFBIG)
+                return damaged(s, LEGACY_JOBS_FILE, r == -EBADF ? "not a regular file" : "too large", NULL, 0,
+                                damage, n_damage);
         if (r < 0)
                 return r;
-        return cdm_jobs_parse(text, len, ret);
+        while ((r = cdm_record_next(text, n, &pos, &lineno, &line, &len)) != 0) {
+                const char *what = r < 0 ? "torn" : NULL;
+                _cleanup_free_ char *q = NULL;
+
+                if (r > 0 && memchr(line, 0, len))
+                        what = "a NUL byte";
+                if (!what && (r = parse_record(line, len, j, &what)) == -ENOMEM)
+                        return r;
+                if (!what)
+                        continue;
+                bad = true;
+                q = cdm_record_quote(line, len, 200);
+                r = strv_append_printf(damage, n_damage, LEGACY_JOBS_FILE ":%u: %s: \"%s\"; not restored",
+                                lineno, what, q ?: "");
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < j->n; i++) {
+                r = cdm_jobs_save_job(s, &j->items[i]);
+                if (r < 0)
+                        return r;
+        }
+        return bad ? cdm_store_keep_damaged(s, LEGACY_JOBS_FILE) : cdm_store_remove(s, LEGACY_JOBS_FILE);
+}
+
+static int cmp_created(const void *a, const void *b)
+{
+        const cdm_job *x = a, *y = b;
+
+        if (x->created_usec != y->created_usec)
+                return x->created_usec < y->created_usec ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+int cdm_jobs_load(cdm_store *s, cdm_jobs *ret, char ***damage, size_t *n_damage)
+{
+        cdm_jobs j = { 0 };
+        char **names = NULL;
+        size_t n = 0;
+        int r;
+
+        r = load_legacy(s, damage, n_damage);
+        if (r >= 0)
+                r = cdm_store_list_jobs(s, &names, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                _cleanup_free_ char *text = NULL, *want = NULL;
+                const char *what = NULL;
+                size_t len, before = j.n;
+
+                r = cdm_store_read(s, names[i], 1u << 20, &text, &len);
+                if (r == -ENOENT) {
+                        r = 0;
+                        continue;
+                }
+                if (r == -EBADF || r == -EFBIG) {
+                        r = damaged(s, names[i], r == -EBADF ? "not a regular file" : "too large", NULL, 0,
+                                        damage, n_damage);
+                        continue;
+                }
+                if (r < 0)
+                        break;
+                r = cdm_job_parse(text, len, &j, &what);
+                if (r == -ENOMEM)
+                        break;
+                /* The file's name is its job's id: a record under another name is no record. */
+                if (r >= 0 && (job_file(j.items[before].id, &want) < 0 || !streq(want, names[i]))) {
+                        cdm_jobs_remove(&j, j.items[before].id);
+                        what = "the record is of another job than its file's name";
+                        r = -EBADMSG;
+                }
+                if (r == -EBADMSG)
+                        r = damaged(s, names[i], what, text, len, damage, n_damage);
+        }
+        strv_free_n(names, n);
+        if (r < 0) {
+                cdm_jobs_done(&j);
+                return r;
+        }
+        if (j.n > 1)
+                qsort(j.items, j.n, sizeof(cdm_job), cmp_created);
+        *ret = j;
+        return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "layout.h"
+#include "store.h"
 
 typedef enum cdm_job_state {
         CDM_JOB_ACTIVE,
@@ -72,8 +73,15 @@ int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *de
 void cdm_jobs_remove(cdm_jobs *j, const char *id);
 void cdm_jobs_done(cdm_jobs *j);
 
-/* <state_dir>/jobs, written atomically. */
-char *cdm_jobs_format(const cdm_jobs *j);
-int cdm_jobs_parse(const char *text, size_t n, cdm_jobs *ret);
-int cdm_jobs_save(const cdm_jobs *j, const char *state_dir);
-int cdm_jobs_load(const char *state_dir, cdm_jobs *ret);
+/*
+ * The store's jobs.d/ID.job: one record per job, so a grant or revoke costs one write.
+ * cdm_jobs_load() reads every job back; a file that does not parse is kept as
+ * jobs.d/ID.job.damaged and described in @damage: that job is not restored, so its cgroup
+ * is fenced like any other. An older cdmd's single "jobs" file is read and moved to jobs.d/.
+ */
+char *cdm_job_format(const cdm_job *job);
+/* Exactly one record: the job is added to @j. Return: 0, -EBADMSG (*what says why), -ENOMEM. */
+int cdm_job_parse(const char *text, size_t n, cdm_jobs *j, const char **what);
+int cdm_jobs_save_job(cdm_store *s, const cdm_job *job);
+int cdm_jobs_forget(cdm_store *s, const char *id);
+int cdm_jobs_load(cdm_store *s, cdm_jobs *ret, char ***damage, size_t *n_damage);

@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The settings file: one line per setting, "object<TAB>old value", with backslash escapes
- * for tab, newline and backslash. The directory is created on first use. A torn write is
- * impossible (write_file_atomic_at); a file that does not parse is an error, never ignored:
- * losing it would lose the way back.
+ * The settings file: one record per setting, "object<TAB>old value" (record.h escapes).
+ * Records are appended; loading drops duplicates (the first old value is the one to restore)
+ * and anything that does not parse, since a record that is not read back exactly would put
+ * something wrong back, or write outside the root: an object is checked like a path.
  */
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "record.h"
 #include "state.h"
-#include "util/fileio.h"
 #include "util/strbuf.h"
+#include "util/strv.h"
 
 #define SETTINGS_FILE "settings"
 #define SETTINGS_MAX 100000
+#define SETTINGS_HEADER "# cdmd: kernel settings changed, with their previous values\n"
 
 void cdm_state_done(cdm_state *s)
 {
@@ -30,62 +30,59 @@ void cdm_state_done(cdm_state *s)
         *s = CDM_STATE_NULL;
 }
 
-static void append_escaped(strbuf *b, const char *s)
+bool cdm_state_object_valid(const char *o)
 {
-        for (; *s; s++)
-                switch (*s) {
-                case '\t':
-                        strbuf_append(b, "\\t");
-                        break;
-                case '\n':
-                        strbuf_append(b, "\\n");
-                        break;
-                case '\\':
-                        strbuf_append(b, "\\\\");
-                        break;
-                default:
-                        strbuf_appendn(b, s, 1);
-                }
+        static const char *const prefixes[] = { "sys/", "proc/", "systemd/", "systemd-default/" };
+        bool known = false;
+
+        for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+                known = known || strncmp(o, prefixes[i], strlen(prefixes[i])) == 0;
+        if (!known || strlen(o) > 4096)
+                return false;
+        for (const char *p = o; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return false;
+        for (const char *c = o; *c;) {
+                size_t l = strcspn(c, "/");
+
+                if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                c += l;
+                if (*c == '/' && !*++c)
+                        return false; /* a trailing slash */
+        }
+        return true;
+}
+
+static void format_one(strbuf *b, const char *object, const char *old)
+{
+        cdm_record_add(b, object, 1);
+        cdm_record_add(b, old, 0);
+        strbuf_append(b, "\n");
 }
 
 char *cdm_state_format(const cdm_state *s)
 {
         strbuf b = STRBUF_NULL;
 
-        strbuf_append(&b, "# cdmd: kernel settings changed, with their previous values\n");
-        for (size_t i = 0; i < s->n_settings; i++) {
-                append_escaped(&b, s->settings[i].object);
-                strbuf_append(&b, "\t");
-                append_escaped(&b, s->settings[i].old);
-                strbuf_append(&b, "\n");
-        }
+        strbuf_append(&b, SETTINGS_HEADER);
+        for (size_t i = 0; i < s->n_settings; i++)
+                format_one(&b, s->settings[i].object, s->settings[i].old);
         return strbuf_steal(&b);
 }
 
-static char *unescape(const char *p, size_t n)
+static bool known(const cdm_state *s, const char *object)
 {
-        char *out = malloc(n + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                if (p[i] != '\\') {
-                        *o++ = p[i];
-                        continue;
-                }
-                if (++i == n) {
-                        free(out);
-                        return NULL;
-                }
-                *o++ = p[i] == 't' ? '\t' : p[i] == 'n' ? '\n' : p[i];
-        }
-        *o = 0;
-        return out;
+        for (size_t i = 0; i < s->n_settings; i++)
+                if (streq(s->settings[i].object, object))
+                        return true;
+        return false;
 }
 
-static int add_setting(cdm_state *s, char *object, char *old)
+static int add_setting(cdm_state *s, const char *object, const char *old)
 {
         cdm_setting *ns;
+        char *o, *v;
 
         if (s->n_settings >= SETTINGS_MAX)
                 return -E2BIG;
@@ -93,95 +90,6 @@ static int add_setting(cdm_state *s, char *object, char *old)
         if (!ns)
                 return -ENOMEM;
         s->settings = ns;
-        ns[s->n_settings++] = (cdm_setting){ .object = object, .old = old };
-        return 0;
-}
-
-int cdm_state_parse(const char *text, size_t n, cdm_state *s)
-{
-        const char *p = text, *end = text + n;
-
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p)), *le = nl ?: end;
-                const char *tab = memchr(p, '\t', (size_t) (le - p));
-                char *object, *old;
-                int r;
-
-                if (le == p || *p == '#') {
-                        p = nl ? nl + 1 : end;
-                        continue;
-                }
-                if (!tab)
-                        return -EBADMSG;
-                object = unescape(p, (size_t) (tab - p));
-                old = unescape(tab + 1, (size_t) (le - tab - 1));
-                if (!object || !old) {
-                        free(object);
-                        free(old);
-                        return -EBADMSG;
-                }
-                r = add_setting(s, object, old);
-                if (r < 0) {
-                        free(object);
-                        free(old);
-                        return r;
-                }
-                p = nl ? nl + 1 : end;
-        }
-        return 0;
-}
-
-/**
- * cdm_state_load() - read <dir>/settings (none yet is fine)
- * @dir: the state directory (absolute; the caller's configuration)
- * @ret: the state
- *
- * Return: 0, -EBADMSG for a corrupt file, or a negative errno.
- */
-int cdm_state_load(const char *dir, cdm_state *ret)
-{
-        cdm_state s = CDM_STATE_NULL;
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        size_t len;
-        int r;
-
-        s.dir = strdup(dir);
-        if (!s.dir || asprintf(&path, "%s/" SETTINGS_FILE, dir) < 0) {
-                free(s.dir);
-                return -ENOMEM;
-        }
-        r = read_file_at(AT_FDCWD, path, 64u * 1024u * 1024u, &text, &len);
-        if (r == -ENOENT) {
-                *ret = s;
-                return 0;
-        }
-        if (r >= 0)
-                r = cdm_state_parse(text, len, &s);
-        if (r < 0) {
-                cdm_state_done(&s);
-                return r;
-        }
-        *ret = s;
-        return 0;
-}
-
-int cdm_state_save(const cdm_state *s)
-{
-        _cleanup_free_ char *text = cdm_state_format(s);
-
-        if (!text)
-                return -ENOMEM;
-        return write_file_atomic_in(s->dir, SETTINGS_FILE, text, strlen(text));
-}
-
-int cdm_state_record(cdm_state *s, const char *object, const char *old)
-{
-        char *o, *v;
-        int r;
-
-        for (size_t i = 0; i < s->n_settings; i++)
-                if (streq(s->settings[i].object, object))
-                        return 0; /* the first old value is the one to restore */
         o = strdup(object);
         v = strdup(old);
         if (!o || !v) {
@@ -189,17 +97,166 @@ int cdm_state_record(cdm_state *s, const char *object, const char *old)
                 free(v);
                 return -ENOMEM;
         }
-        r = add_setting(s, o, v);
-        if (r < 0) {
-                free(o);
-                free(v);
-                return r;
+        ns[s->n_settings++] = (cdm_setting){ .object = o, .old = v };
+        return 0;
+}
+
+int cdm_state_parse_lenient(const char *text, size_t n, cdm_state *s, char ***damage, size_t *n_damage,
+                bool *ret_torn)
+{
+        const char *line;
+        size_t pos = 0, len;
+        unsigned lineno = 0;
+        int r;
+
+        if (ret_torn)
+                *ret_torn = false;
+        while ((r = cdm_record_next(text, n, &pos, &lineno, &line, &len)) != 0) {
+                _cleanup_free_ char *q = NULL;
+                const char *what = NULL;
+                char **f = NULL;
+                size_t nf = 0;
+
+                if (r == -EBADMSG) {
+                        if (ret_torn)
+                                *ret_torn = true;
+                        what = "the last record has no newline (torn)";
+                } else {
+                        r = cdm_record_split(line, len, &f, &nf, &what);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r >= 0 && nf != 2)
+                                what = "not two fields";
+                        else if (r >= 0 && !cdm_state_object_valid(f[0]))
+                                what = "not an object cdmd writes";
+                        else if (r >= 0 && !known(s, f[0])) {
+                                r = add_setting(s, f[0], f[1]);
+                                if (r < 0) {
+                                        strv_free_n(f, nf);
+                                        return r;
+                                }
+                        }
+                }
+                strv_free_n(f, nf);
+                if (!what)
+                        continue;
+                if (!damage)
+                        return -EBADMSG;
+                q = cdm_record_quote(line, len, 200);
+                r = strv_append_printf(damage, n_damage, "line %u: %s: \"%s\"", lineno, what, q ?: "");
+                if (r < 0)
+                        return r;
         }
-        return cdm_state_save(s);
+        return 0;
+}
+
+int cdm_state_parse(const char *text, size_t n, cdm_state *s)
+{
+        return cdm_state_parse_lenient(text, n, s, NULL, NULL, NULL);
+}
+
+int cdm_state_load(cdm_store *store, cdm_state *ret, char ***ret_damage, size_t *ret_n_damage)
+{
+        cdm_state s = { .store = store };
+        _cleanup_free_ char *text = NULL;
+        char **damage = NULL;
+        size_t len, n_damage = 0;
+        bool torn = false;
+        int r;
+
+        s.dir = strdup(cdm_store_dir(store));
+        if (!s.dir)
+                return -ENOMEM;
+        r = cdm_store_read(store, SETTINGS_FILE, 64u * 1024u * 1024u, &text, &len);
+        if (r == -ENOENT) {
+                *ret = s;
+                return 0;
+        }
+        if (r < 0) {
+                /* Not a regular file, or too big: nothing of it can be trusted. */
+                if (r != -EBADF && r != -EFBIG) {
+                        cdm_state_done(&s);
+                        return r;
+                }
+                r = strv_append_printf(&damage, &n_damage, "%s", r == -EBADF ? "not a regular file" : "too large");
+                text = strdup("");
+                len = 0;
+                if (r < 0 || !text)
+                        goto oom;
+        } else {
+                r = cdm_state_parse_lenient(text, len, &s, &damage, &n_damage, &torn);
+                if (r < 0)
+                        goto oom;
+        }
+        if (n_damage > (size_t) torn) {
+                _cleanup_free_ char *fresh = cdm_state_format(&s);
+
+                /* Keep the damaged file, and go on with what was read back. */
+                r = cdm_store_keep_damaged(store, SETTINGS_FILE);
+                if (r >= 0 && fresh)
+                        r = cdm_store_write(store, SETTINGS_FILE, fresh);
+                if (r < 0 || !fresh) {
+                        strv_free_n(damage, n_damage);
+                        cdm_state_done(&s);
+                        return r < 0 ? r : -ENOMEM;
+                }
+        } else if (torn) {
+                _cleanup_free_ char *fresh = cdm_state_format(&s);
+
+                r = fresh ? cdm_store_write(store, SETTINGS_FILE, fresh) : -ENOMEM;
+                if (r < 0) {
+                        strv_free_n(damage, n_damage);
+                        cdm_state_done(&s);
+                        return r;
+                }
+        }
+        *ret = s;
+        if (ret_damage) {
+                *ret_damage = damage;
+                *ret_n_damage = n_damage;
+        } else
+                strv_free_n(damage, n_damage);
+        return 0;
+oom:
+        strv_free_n(damage, n_damage);
+        cdm_state_done(&s);
+        return r < 0 ? r : -ENOMEM;
+}
+
+int cdm_state_record(cdm_state *s, const char *object, const char *old)
+{
+        strbuf b = STRBUF_NULL;
+        _cleanup_free_ char *line = NULL;
+        int r;
+
+        if (known(s, object))
+                return 0; /* the first old value is the one to restore */
+        if (!cdm_state_object_valid(object))
+                return -EINVAL;
+        if (s->n_settings >= SETTINGS_MAX)
+                return -E2BIG;
+        if (s->store) {
+                if (s->n_settings == 0)
+                        strbuf_append(&b, SETTINGS_HEADER);
+                format_one(&b, object, old);
+                line = strbuf_steal(&b);
+                if (!line)
+                        return -ENOMEM;
+                /* The first record of a fresh file replaces whatever forget_all left. */
+                r = s->n_settings == 0 ? cdm_store_write(s->store, SETTINGS_FILE, line)
+                                       : cdm_store_append(s->store, SETTINGS_FILE, line);
+                if (r < 0)
+                        return r;
+        }
+        return add_setting(s, object, old);
 }
 
 int cdm_state_forget_all(cdm_state *s)
 {
+        int r = s->store ? cdm_store_write(s->store, SETTINGS_FILE, SETTINGS_HEADER) : 0;
+
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < s->n_settings; i++) {
                 free(s->settings[i].object);
                 free(s->settings[i].old);
@@ -207,5 +264,5 @@ int cdm_state_forget_all(cdm_state *s)
         free(s->settings);
         s->settings = NULL;
         s->n_settings = 0;
-        return cdm_state_save(s);
+        return 0;
 }

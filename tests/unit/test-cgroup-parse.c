@@ -91,7 +91,7 @@ static void test_state_format(void **state)
         s.dir = strdup("/nonexistent");
         s.settings = calloc(3, sizeof(cdm_setting));
         s.settings[0] = (cdm_setting){ strdup("sys/fs/cgroup/a/cpuset.mems"), strdup("") };
-        s.settings[1] = (cdm_setting){ strdup("sys/weird\tname"), strdup("line1\nline2\\") };
+        s.settings[1] = (cdm_setting){ strdup("sys/weird name"), strdup("line1\nline2\\") };
         s.settings[2] = (cdm_setting){ strdup("sys/kernel/mm/numa/demotion_enabled"), strdup("true") };
         s.n_settings = 3;
         text = cdm_state_format(&s);

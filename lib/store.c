@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The state directory on disk (see store.h). The lock file holds the pid of its holder, for
+ * the message of the one that is refused.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+#include "util/parse-util.h"
+#include "util/strv.h"
+
+#define JOBS_DIR "jobs.d"
+#define JOBS_MAX 1000000
+
+struct cdm_store {
+        char *dir;
+        int dir_fd;
+        int lock_fd;
+};
+
+static pid_t lock_holder(int fd)
+{
+        char buf[32] = { 0 };
+        unsigned pid = 0;
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+        if (n <= 0 || sscanf(buf, "%u", &pid) != 1)
+                return 0;
+        return (pid_t) pid;
+}
+
+int cdm_store_open(const char *dir, cdm_store **ret, pid_t *ret_holder)
+{
+        _cleanup_close_ int dfd = -1, lfd = -1;
+        cdm_store *s;
+        char pid[32];
+        int r;
+
+        *ret_holder = 0;
+        r = mkdir_parents(dir, 0755);
+        if (r < 0)
+                return r;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        lfd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (lfd < 0)
+                return negative_errno();
+        if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+                r = negative_errno();
+                if (r == -EWOULDBLOCK) {
+                        *ret_holder = lock_holder(lfd);
+                        return -EBUSY;
+                }
+                return r;
+        }
+        (void) snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+        if (ftruncate(lfd, 0) < 0 || pwrite(lfd, pid, strlen(pid), 0) < 0)
+                return negative_errno();
+        if (mkdirat(dfd, JOBS_DIR, 0755) < 0 && errno != EEXIST)
+                return negative_errno();
+        s = calloc(1, sizeof(*s));
+        if (!s || !(s->dir = strdup(dir))) {
+                free(s);
+                return -ENOMEM;
+        }
+        s->dir_fd = TAKE_FD(dfd);
+        s->lock_fd = TAKE_FD(lfd);
+        *ret = s;
+        return 0;
+}
+
+cdm_store *cdm_store_free(cdm_store *s)
+{
+        if (!s)
+                return NULL;
+        if (s->dir_fd >= 0)
+                (void) close(s->dir_fd);
+        if (s->lock_fd >= 0)
+                (void) close(s->lock_fd); /* releases the lock */
+        free(s->dir);
+        free(s);
+        return NULL;
+}
+
+const char *cdm_store_dir(const cdm_store *s)
+{
+        return s->dir;
+}
+
+/* The directory a name lives in, and its last component: "jobs.d/x" -> (jobs.d fd, "x"). */
+static int open_parent(cdm_store *s, const char *name, const char **ret_base)
+{
+        const char *slash = strrchr(name, '/');
+        _cleanup_free_ char *sub = NULL;
+        int fd;
+
+        *ret_base = slash ? slash + 1 : name;
+        if (!slash) {
+                fd = fcntl(s->dir_fd, F_DUPFD_CLOEXEC, 3);
+                return fd < 0 ? negative_errno() : fd;
+        }
+        sub = strndup(name, (size_t) (slash - name));
+        if (!sub)
+                return -ENOMEM;
+        fd = openat(s->dir_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int cdm_store_read(cdm_store *s, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+
+        fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ELOOP ? -EBADF : negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (len < (size_t) st.st_size) {
+                ssize_t n = read(fd, buf + len, (size_t) st.st_size - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+int cdm_store_write(cdm_store *s, const char *name, const char *text)
+{
+        _cleanup_close_ int fd = -1;
+        const char *base;
+
+        fd = open_parent(s, name, &base);
+        if (fd < 0)
+                return fd;
+        return write_file_atomic_at(fd, base, text, strlen(text));
+}
+
+int cdm_store_append(cdm_store *s, const char *name, const char *text)
+{
+        _cleanup_close_ int fd = -1;
+        size_t off = 0, len = strlen(text);
+        struct stat st;
+        bool created;
+
+        fd = openat(s->dir_fd, name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        created = fd < 0 && errno == ENOENT;
+        if (created)
+                fd = openat(s->dir_fd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return errno == ELOOP ? -EBADF : negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        while (off < len) {
+                ssize_t n = write(fd, text + off, len - off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                off += (size_t) n;
+        }
+        if (fsync(fd) < 0)
+                return negative_errno();
+        if (created && fsync(s->dir_fd) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int cdm_store_remove(cdm_store *s, const char *name)
+{
+        _cleanup_close_ int fd = -1;
+        const char *base;
+
+        fd = open_parent(s, name, &base);
+        if (fd < 0)
+                return fd;
+        if (unlinkat(fd, base, 0) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        return fsync(fd) < 0 ? negative_errno() : 0;
+}
+
+int cdm_store_keep_damaged(cdm_store *s, const char *name)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *to = NULL;
+        const char *base;
+
+        fd = open_parent(s, name, &base);
+        if (fd < 0)
+                return fd;
+        if (asprintf(&to, "%s.damaged", base) < 0)
+                return -ENOMEM;
+        if (renameat(fd, base, fd, to) < 0)
+                return negative_errno();
+        return fsync(fd) < 0 ? negative_errno() : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool is_job_file(const char *n)
+{
+        size_t l = strlen(n);
+
+        if (n[0] == '.' || strstr(n, ".tmp."))
+                return false;
+        return !(l > 8 && streq(n + l - 8, ".damaged"));
+}
+
+int cdm_store_list_jobs(cdm_store *s, char ***ret, size_t *ret_n)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        char **v = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        int r;
+
+        r = opendir_at(s->dir_fd, JOBS_DIR, &d);
+        if (r < 0)
+                return r;
+        while ((de = readdir(d))) {
+                if (!is_job_file(de->d_name))
+                        continue;
+                if (n >= JOBS_MAX) {
+                        strv_free_n(v, n);
+                        return -E2BIG;
+                }
+                r = strv_append_printf(&v, &n, JOBS_DIR "/%s", de->d_name);
+                if (r < 0) {
+                        strv_free_n(v, n);
+                        return r;
+                }
+        }
+        if (n)
+                qsort(v, n, sizeof(char *), cmp_str);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
