@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The state directory on disk (see store.h). The lock file holds the pid of its holder, for
- * the message of the one that is refused.
+ * The state directory on disk (see store.h). The holder of the lock writes its pid to "pid",
+ * for the message of the one that is refused.
  */
 
 #include <dirent.h>
@@ -28,13 +28,13 @@ struct cdm_store {
         int lock_fd;
 };
 
-static pid_t lock_holder(int fd)
+/* The holder writes its pid to "pid" once it has the lock. */
+static pid_t lock_holder(int dfd)
 {
-        char buf[32] = { 0 };
+        _cleanup_free_ char *buf = NULL;
         unsigned pid = 0;
-        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
-        if (n <= 0 || sscanf(buf, "%u", &pid) != 1)
+        if (read_file_at(dfd, "pid", 64, &buf, NULL) < 0 || sscanf(buf, "%u", &pid) != 1)
                 return 0;
         return (pid_t) pid;
 }
@@ -53,20 +53,26 @@ int cdm_store_open(const char *dir, cdm_store **ret, pid_t *ret_holder)
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return negative_errno();
-        lfd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+        /* Created, then held open read-only: flock() needs no write access, and a file kept
+         * open for writing would keep the file system from being remounted read-only. */
+        lfd = openat(dfd, "lock", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (lfd < 0)
+                return negative_errno();
+        lfd = (close(lfd), openat(dfd, "lock", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK));
         if (lfd < 0)
                 return negative_errno();
         if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
                 r = negative_errno();
                 if (r == -EWOULDBLOCK) {
-                        *ret_holder = lock_holder(lfd);
+                        *ret_holder = lock_holder(dfd);
                         return -EBUSY;
                 }
                 return r;
         }
         (void) snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
-        if (ftruncate(lfd, 0) < 0 || pwrite(lfd, pid, strlen(pid), 0) < 0)
-                return negative_errno();
+        r = write_file_atomic_at(dfd, "pid", pid, strlen(pid));
+        if (r < 0)
+                return r;
         if (mkdirat(dfd, JOBS_DIR, 0755) < 0 && errno != EEXIST)
                 return negative_errno();
         s = calloc(1, sizeof(*s));

@@ -6,6 +6,7 @@
  * kill -9) and `cdmd --restore` find it. One store, the same rules for every kind:
  *
  *   lock          flock()ed by the one cdmd (daemon, --oneshot, --restore) that uses the store
+ *   pid           the pid of the lock's holder, for the message of the one that is refused
  *   settings      kernel settings changed, with their old values: appended, one record a line
  *   devices       devices that are not online, rewritten atomically (there are few)
  *   jobs.d/ID     one file per job, written atomically: a grant or revoke costs one write
