@@ -147,7 +147,10 @@ static void test_errors_name_file_and_line(void **state)
         expect_error("[isolation]\ndemotion = maybe\n", "test.conf:2: [isolation] demotion = 'maybe': expected 'keep' or 'disable'");
         expect_error("[isolation]\nonline = kernel\n", "expected 'movable' or 'manual'");
         expect_error("[migration]\nmax_stall = 0\n", "test.conf:2: [migration] max_stall");
-        expect_error("[migration]\nbandwidth = -5\n", "expected a non-negative integer");
+        expect_error("[migration]\nbandwidth = -5\n", "test.conf:2: [migration] bandwidth = '-5': expected a rate in MB/s");
+        expect_error("[migration]\n\nbandwidth = 1000001\n",
+                        "test.conf:3: [migration] bandwidth = '1000001': expected a rate in MB/s between 0 (no cap) and 1000000 (1 TB/s)");
+        expect_error("[migration]\nbandwidth = 18446744073709551615\n", "test.conf:2: [migration] bandwidth");
         expect_error("[device gpu0]\nnodes = 1\nreserve = lots\n", "test.conf:3: [device gpu0] reserve = 'lots'");
         expect_error("[device gpu0]\nkind = fpga\nnodes = 1\n", "expected 'gpu', 'cxl', 'generic' or 'auto'");
         expect_error("[device gpu0]\nkind = gpu\n", "test.conf:1: [device gpu0] needs 'nodes ='");
@@ -272,6 +275,17 @@ static void test_dropins(void **state)
 
         snprintf(file, sizeof(file), "rm -rf '%s'", dir);
         assert_int_equal(system(file), 0);
+}
+
+static void test_bandwidth_bound(void **state)
+{
+        char *errors = NULL;
+        cdm_config *c = parse("[migration]\nbandwidth = 1000000\n", &errors);
+
+        if (!c)
+                fail_msg("%s", errors);
+        assert_int_equal(c->bandwidth_mbps, 1000000);
+        cdm_config_free(c);
 }
 
 static char *make_config_dir(char *path, size_t size, char *dropdir, size_t dropsize)
@@ -476,6 +490,7 @@ int main(void)
                 cmocka_unit_test(test_dropins_all_in_byte_order),
                 cmocka_unit_test(test_dropins_too_many),
                 cmocka_unit_test(test_dropins_not_regular),
+                cmocka_unit_test(test_bandwidth_bound),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_dump_roundtrip),
         };
