@@ -91,6 +91,13 @@ expect "empty meminfo is named" 1 "broken/sys/devices/system/node/node1/meminfo:
 rm "$TMP/broken/sys/devices/system/node/node1/meminfo"
 expect "missing meminfo is named" 1 "broken/sys/devices/system/node/node1/meminfo: No such file or directory" \
         -- "$CDMD" -c /dev/null --root "$TMP/broken" --oneshot --dry-run
+# A vendor hint that does not parse is a warning naming it; node 1 is still fenced.
+cp -a "$FIXTURES/gh200" "$TMP/badhint"
+echo garbage > "$TMP/badhint/proc/driver/nvidia/gpus/0009:01:00.0/numa_status"
+expect "unparsable numa_status is a warning naming it" 0 "badhint/proc/driver/nvidia/gpus/0009:01:00.0/numa_status: no valid 'Node:' line" \
+        -- "$CDMD" -c /dev/null --root "$TMP/badhint" --oneshot --dry-run
+expect "unparsable numa_status: node 1 is still a device, and fenced" 0 '"devices":\[\{"name":"cdm1","kind":"generic","source":"cpuless","nodes":\[1\].*"object":"sys/fs/cgroup/system.slice/cpuset.mems"' \
+        -- "$CDMD" -c /dev/null --root "$TMP/badhint" --oneshot --dry-run --json
 expect "missing root" 1 "Failed to open root .*nowhere.*No such file or directory" -- "$CDMD" -c /dev/null --root "$TMP/nowhere" --oneshot --dry-run
 
 echo "$passed passed, $failed failed"
