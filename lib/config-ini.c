@@ -14,13 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "config-ini.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
+#include "util/strv.h"
 
 #define CONFIG_FILE_MAX (1024u * 1024u)
-#define DROPINS_MAX 256
+/* Every drop-in is read; more than this many is a mistake worth an error, not a truncation. */
+#define DROPINS_MAX 4096u
 
 typedef struct parse_state {
         cdm_config *config;
@@ -148,6 +152,35 @@ int cdm_config_parse_string(cdm_config *c, const char *text, size_t len, const c
         return s.n_errors ? -EINVAL : 0;
 }
 
+_printf_(3, 4) static void add_file_error(char **errors, unsigned *n_errors, const char *fmt, ...)
+{
+        strbuf b = STRBUF_NULL;
+        char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (*errors)
+                strbuf_append(&b, *errors);
+        strbuf_printf(&b, "%s\n", msg ?: "out of memory");
+        free(msg);
+        free(*errors);
+        *errors = strbuf_steal(&b);
+        (*n_errors)++;
+}
+
+/* /dev/null (or a link to it) stands for an empty file, as in systemd: "-c /dev/null" means
+ * the defaults, and a drop-in linked to /dev/null is masked. */
+static bool is_dev_null_at(int dirfd, const char *path)
+{
+        struct stat st;
+
+        return fstatat(dirfd, path, &st, 0) >= 0 && S_ISCHR(st.st_mode) &&
+                st.st_rdev == makedev(1, 3);
+}
+
 static int parse_file_at(cdm_config *c, int dirfd, const char *path, const char *display,
                 bool must_exist, char **errors, unsigned *n_errors)
 {
@@ -155,20 +188,15 @@ static int parse_file_at(cdm_config *c, int dirfd, const char *path, const char 
         size_t len;
         int r;
 
+        /* Regular files only, and without blocking: a FIFO is refused, not waited on. */
         r = read_file_at(dirfd, path, CONFIG_FILE_MAX, &text, &len);
         if (r == -ENOENT && !must_exist)
                 return 0;
+        if (r == -EBADFD && is_dev_null_at(dirfd, path))
+                return 0;
         if (r < 0) {
-                strbuf b = STRBUF_NULL;
-
-                if (*errors)
-                        strbuf_append(&b, *errors);
-                errno = -r;
-                strbuf_printf(&b, "%s: %s\n", display,
-                                r == -EFBIG ? "file larger than 1 MiB" : strerror(-r));
-                free(*errors);
-                *errors = strbuf_steal(&b);
-                (*n_errors)++;
+                add_file_error(errors, n_errors, "%s: %s", display,
+                                r == -EFBIG ? "file larger than 1 MiB" : read_error_to_string(r));
                 return r;
         }
         return cdm_config_parse_string(c, text, len, display, errors, n_errors);
@@ -179,35 +207,53 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* The *.conf names of @dir, sorted by strcmp(): byte order, as systemd sorts drop-ins. */
 static int list_dropins(const char *dir, char ***ret, size_t *ret_n)
 {
-        DIR *d = opendir(dir);
+        _cleanup_closedir_ DIR *d = NULL;
         char **names = NULL;
-        size_t n = 0;
+        size_t n = 0, allocated = 0;
         struct dirent *de;
+        int r = 0;
 
         *ret = NULL;
         *ret_n = 0;
+        d = opendir(dir);
         if (!d)
                 return errno == ENOENT ? 0 : negative_errno();
-        while ((de = readdir(d))) {
+        while ((errno = 0, de = readdir(d))) {
                 size_t len = strlen(de->d_name);
-                char **nn;
 
                 if (len < 6 || de->d_name[0] == '.' || !streq(de->d_name + len - 5, ".conf"))
                         continue;
-                if (n >= DROPINS_MAX)
+                if (n >= DROPINS_MAX) {
+                        r = -E2BIG;
                         break;
-                nn = realloc(names, (n + 1) * sizeof(char *));
-                if (!nn || !(nn[n] = strdup(de->d_name))) {
-                        free(nn ?: names);
-                        (void) closedir(d);
-                        return -ENOMEM;
                 }
-                names = nn;
+                if (n == allocated) {
+                        size_t na = allocated ? allocated * 2 : 64;
+                        char **nn = realloc(names, na * sizeof(char *));
+
+                        if (!nn) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        names = nn;
+                        allocated = na;
+                }
+                names[n] = strdup(de->d_name);
+                if (!names[n]) {
+                        r = -ENOMEM;
+                        break;
+                }
                 n++;
         }
-        (void) closedir(d);
+        if (r == 0 && errno)
+                r = negative_errno();
+        if (r < 0) {
+                strv_free_n(names, n);
+                return r;
+        }
         if (n)
                 qsort(names, n, sizeof(char *), cmp_str);
         *ret = names;
@@ -222,7 +268,11 @@ static int list_dropins(const char *dir, char ***ret, size_t *ret_n)
  * @ret: the configuration, only on success
  * @ret_errors: on failure, "file:line: message" lines (heap string) or NULL
  *
- * Return: 0 or a negative errno (-EINVAL: the files had errors).
+ * Every drop-in is read, in byte order of the names (100-x.conf before 99-x.conf), up to
+ * DROPINS_MAX of them; more is an error. Each file must be a regular file (or /dev/null,
+ * which is empty): a FIFO, socket or device node is an error naming it, never waited on.
+ *
+ * Return: 0 or a negative errno (-EINVAL: the files had errors, all of them in @ret_errors).
  */
 int cdm_config_load(const char *path, bool must_exist, cdm_config **ret, char **ret_errors)
 {
@@ -242,16 +292,23 @@ int cdm_config_load(const char *path, bool must_exist, cdm_config **ret, char **
         if (asprintf(&dir, "%s.d", path) < 0)
                 return -ENOMEM;
         r = list_dropins(dir, &names, &n_names);
-        if (r < 0)
+        if (r == -ENOMEM)
                 return r;
+        if (r == -E2BIG)
+                add_file_error(&errors, &n_errors, "%s: too many drop-ins (more than %u *.conf files)",
+                                dir, DROPINS_MAX);
+        else if (r < 0)
+                add_file_error(&errors, &n_errors, "%s: %s", dir, strerror(-r));
         for (size_t i = 0; i < n_names; i++) {
                 _cleanup_free_ char *file = NULL;
 
-                if (asprintf(&file, "%s/%s", dir, names[i]) >= 0)
-                        (void) parse_file_at(c, AT_FDCWD, file, file, true, &errors, &n_errors);
-                free(names[i]);
+                if (asprintf(&file, "%s/%s", dir, names[i]) < 0) {
+                        strv_free_n(names, n_names);
+                        return -ENOMEM;
+                }
+                (void) parse_file_at(c, AT_FDCWD, file, file, true, &errors, &n_errors);
         }
-        free(names);
+        strv_free_n(names, n_names);
 
         if (n_errors == 0) {
                 strbuf b = STRBUF_NULL;

@@ -16,6 +16,7 @@
 #define DEFAULT_AUDIT_INTERVAL_USEC 1000000ULL /* 1 s: memory.numa_stat lags; faster wastes CPU */
 #define DEFAULT_MAX_STALL_USEC 20000ULL        /* 20 ms: longest move_pages() a job may feel */
 #define DEFAULT_MAX_JOBS 1024ULL
+#define BANDWIDTH_MAX_MBPS 1000000ULL /* 1 TB/s */
 #define DEFAULT_STATE_DIR CDM_LOCALSTATEDIR "/lib/cdmd"
 
 static const char *const kind_names[] = {
@@ -183,10 +184,15 @@ static int p_stall(void *field, const char *v, const char **what)
         return 0;
 }
 
-static int p_u64(void *field, const char *v, const char **what)
+static int p_bandwidth(void *field, const char *v, const char **what)
 {
-        if (safe_atou64(v, field) < 0)
-                return *what = "expected a non-negative integer", -EINVAL;
+        uint64_t u;
+
+        /* move_pages() copies far below 1 TB/s, so a larger cap is a mistake (bytes or KB/s
+         * written for MB/s); the bound also keeps the pacer's MB/s × 10^6 far from overflow. */
+        if (safe_atou64(v, &u) < 0 || u > BANDWIDTH_MAX_MBPS)
+                return *what = "expected a rate in MB/s between 0 (no cap) and 1000000 (1 TB/s)", -EINVAL;
+        *(uint64_t *) field = u;
         return 0;
 }
 
@@ -244,7 +250,7 @@ static int p_choice(const choice_field *cf, bool *field, const char *v, const ch
 
 /* --- [daemon], [isolation], [migration], [api] --- */
 
-typedef enum key_type { K_DURATION, K_STALL, K_U64, K_MAX_JOBS, K_PATH, K_GROUP, K_CHOICE, K_NODES, K_ONLINE } key_type;
+typedef enum key_type { K_DURATION, K_STALL, K_BANDWIDTH, K_MAX_JOBS, K_PATH, K_GROUP, K_CHOICE, K_NODES, K_ONLINE } key_type;
 
 static const char *const demotion_names[] = { "keep", "disable" };
 static const char *const root_cgroup_names[] = { "warn", "move" };
@@ -269,7 +275,7 @@ static const struct config_key {
         { "isolation", "root_cgroup", K_CHOICE, offsetof(cdm_config, root_cgroup_move), &root_choice },
         { "isolation", "repair", K_CHOICE, offsetof(cdm_config, repair_migrate), &repair_choice },
         { "migration", "max_stall", K_STALL, offsetof(cdm_config, max_stall_usec), NULL },
-        { "migration", "bandwidth", K_U64, offsetof(cdm_config, bandwidth_mbps), NULL },
+        { "migration", "bandwidth", K_BANDWIDTH, offsetof(cdm_config, bandwidth_mbps), NULL },
         { "api", "admin_group", K_GROUP, offsetof(cdm_config, admin_group), NULL },
         { "api", "max_jobs", K_MAX_JOBS, offsetof(cdm_config, max_jobs), NULL },
 };
@@ -313,8 +319,8 @@ static int set_global(cdm_config *c, const struct config_key *k, const char *v, 
                 return p_duration(field, v, what);
         case K_STALL:
                 return p_stall(field, v, what);
-        case K_U64:
-                return p_u64(field, v, what);
+        case K_BANDWIDTH:
+                return p_bandwidth(field, v, what);
         case K_MAX_JOBS:
                 return p_max_jobs(field, v, what);
         case K_CHOICE:

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The library context: the roots every read and write is relative to, opened once as
- * directory fds (O_PATH), a log callback (silent by default, debug level only), and the
- * text of the last error. No globals: several contexts on several roots coexist.
+ * directory fds (O_PATH), a log callback (silent by default; debug messages, and warnings
+ * about optional files that could not be used), and the text of the last error. No
+ * globals: several contexts on several roots coexist.
  */
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <syslog.h>
 
 #include "ctx.h"
+#include "util/strv.h"
 
 static int open_dir_at(int dirfd, const char *path, int *ret)
 {
@@ -88,6 +90,7 @@ _public_ cdm_ctx *cdm_ctx_unref(cdm_ctx *ctx)
         closep(&ctx->cgroup_fd);
         free(ctx->root);
         free(ctx->last_error);
+        strv_free_n(ctx->topology_warnings, ctx->n_topology_warnings);
         free(ctx);
         return NULL;
 }
@@ -131,5 +134,16 @@ void cdm_debug(cdm_ctx *ctx, const char *fmt, ...)
                 return;
         va_start(ap, fmt);
         ctx->log_fn(ctx->log_userdata, LOG_DEBUG, fmt, ap);
+        va_end(ap);
+}
+
+void cdm_log(cdm_ctx *ctx, int priority, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!ctx->log_fn)
+                return;
+        va_start(ap, fmt);
+        ctx->log_fn(ctx->log_userdata, priority, fmt, ap);
         va_end(ap);
 }

@@ -14,6 +14,8 @@ struct cdm_ctx {
         cdm_log_fn log_fn;
         void *log_userdata;
         char *last_error;
+        char **topology_warnings; /* those of the last cdm_topology_read(), already logged */
+        size_t n_topology_warnings;
         const struct cdm_cgroup_backend *cgroup_backend; /* NULL: plain files */
         const struct cdm_unit_backend *unit_backend;     /* NULL: no service manager */
 };
@@ -26,5 +28,6 @@ static inline bool cdm_ctx_is_live(const cdm_ctx *ctx)
 
 _printf_(3, 4) int cdm_error(cdm_ctx *ctx, int r, const char *fmt, ...);
 _printf_(2, 3) void cdm_debug(cdm_ctx *ctx, const char *fmt, ...);
+_printf_(3, 4) void cdm_log(cdm_ctx *ctx, int priority, const char *fmt, ...);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_ctx *, cdm_ctx_unref);

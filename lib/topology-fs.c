@@ -2,10 +2,14 @@
 /*
  * Collect the topology: read-only I/O under the context's roots, everything else is done by
  * the parsers in topology-parse.c. Required files (node masks, a node's cpulist, meminfo,
- * numastat and distance) make the read fail with an error naming the file; optional ones
- * (memory blocks, HMAT, memory tiers, dax, the NVIDIA driver) are skipped when absent but
- * still fail the read when present and malformed: a decision made on a misread topology is
- * worse than none.
+ * numastat and distance) make the read fail with an error naming the file; optional kernel
+ * ones (memory blocks, HMAT, memory tiers, dax) are skipped when absent but still fail the
+ * read when present and malformed: a decision made on a misread topology is worse than none.
+ * The NVIDIA driver's numa_status is a vendor hint, not kernel state: the driver fails its
+ * read with EIO when an RM call fails, and its format changes between releases. A hint that
+ * cannot be read or parsed is a warning (kept in the snapshot, logged once while it lasts)
+ * and the nodes are classified without it, by the generic rules: a CPU-less node with
+ * memory is still a device node, so one bad vendor file cannot leave every node exposed.
  */
 
 #include <dirent.h>
@@ -13,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "ctx.h"
 #include "topology-parse.h"
 #include "topology.h"
 #include "util/fileio.h"
 #include "util/parse-util.h"
+#include "util/strv.h"
 
 #define NODE_DIR "devices/system/node"
 #define MEMORY_DIR "devices/system/memory"
@@ -393,6 +399,14 @@ static int read_dax(cdm_ctx *ctx, cdm_topology *t)
         return 0;
 }
 
+/* A vendor hint that cannot be used ("path: why"): noted in the snapshot, the read goes on. */
+static int hint_warning(cdm_topology *t, const cdm_ctx *ctx, const char *path, const char *why)
+{
+        return strv_append_printf(&t->warnings, &t->n_warnings,
+                        "%s/proc/%s: %s; classifying the nodes without this hint", root_prefix(ctx),
+                        path, why);
+}
+
 /* NVIDIA's driver in NUMA mode: /proc/driver/nvidia/gpus/<bdf>/numa_status. */
 static int read_nvidia(cdm_ctx *ctx, cdm_topology *t)
 {
@@ -404,9 +418,11 @@ static int read_nvidia(cdm_ctx *ctx, cdm_topology *t)
         r = opendir_at(ctx->proc_fd, dir, &d);
         if (r == -ENOENT)
                 return 0;
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
-                return cdm_error(ctx, r, "%s/proc/%s: %m", root_prefix(ctx), dir);
-        while ((de = readdir(d))) {
+                return hint_warning(t, ctx, dir, read_error_to_string(r));
+        while ((errno = 0, de = readdir(d))) {
                 _cleanup_free_ char *path = NULL, *buf = NULL, *status = NULL;
                 size_t len;
                 cdm_node *n;
@@ -416,15 +432,26 @@ static int read_nvidia(cdm_ctx *ctx, cdm_topology *t)
                         continue;
                 if (asprintf(&path, "%s/%s/numa_status", dir, de->d_name) < 0)
                         return -ENOMEM;
-                r = read_at(ctx, ctx->proc_fd, "proc", path, true, &buf, &len);
+                r = read_file_at(ctx->proc_fd, path, CDM_READ_MAX, &buf, &len);
                 if (r == -ENOENT)
-                        continue;
-                if (r < 0)
+                        continue; /* not in NUMA mode */
+                if (r == -ENOMEM)
                         return r;
+                if (r < 0) {
+                        r = hint_warning(t, ctx, path, read_error_to_string(r));
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 r = cdm_parse_nvidia_numa_status(buf, len, &node, &status);
-                if (r < 0)
-                        return cdm_error(ctx, r == -ENOMEM ? r : -EBADMSG,
-                                        "%s/proc/%s: no 'Node:' line", root_prefix(ctx), path);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        r = hint_warning(t, ctx, path, "no valid 'Node:' line");
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 n = node >= 0 ? find_node_mut(t, (unsigned) node) : NULL;
                 if (n && !n->nvidia_gpu) {
                         n->nvidia_gpu = strdup(de->d_name);
@@ -433,13 +460,49 @@ static int read_nvidia(cdm_ctx *ctx, cdm_topology *t)
                                 return -ENOMEM;
                 }
         }
+        if (errno)
+                return hint_warning(t, ctx, dir, strerror(errno));
         return 0;
+}
+
+static bool strv_contains(char *const *v, size_t n, const char *s)
+{
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i], s))
+                        return true;
+        return false;
+}
+
+/* Log each warning once while it lasts: one the previous snapshot had is not repeated (the
+ * topology is read again after every change), one that went away and came back is. */
+static void log_warnings(cdm_ctx *ctx, const cdm_topology *t)
+{
+        char **copy = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < t->n_warnings; i++)
+                if (!strv_contains(ctx->topology_warnings, ctx->n_topology_warnings,
+                                    t->warnings[i]))
+                        cdm_log(ctx, LOG_WARNING, "%s", t->warnings[i]);
+        for (size_t i = 0; i < t->n_warnings; i++)
+                if (strv_append_printf(&copy, &n, "%s", t->warnings[i]) < 0) {
+                        strv_free_n(copy, n);
+                        copy = NULL;
+                        n = 0;
+                        break;
+                }
+        strv_free_n(ctx->topology_warnings, ctx->n_topology_warnings);
+        ctx->topology_warnings = copy;
+        ctx->n_topology_warnings = n;
 }
 
 /**
  * cdm_topology_read() - take a snapshot of the NUMA topology under the context's root
  * @ctx: the context
  * @ret: the snapshot, to be freed with cdm_topology_free()
+ *
+ * A vendor hint that is present but unusable does not fail the read: it is a warning in the
+ * snapshot, logged at LOG_WARNING when the previous read on @ctx did not have it.
  *
  * Return: 0 or a negative errno; cdm_ctx_last_error() then names the file and the fault.
  * Since: 1
@@ -487,6 +550,7 @@ _public_ int cdm_topology_read(cdm_ctx *ctx, cdm_topology **ret)
                 r = read_nvidia(ctx, t);
         if (r < 0)
                 return r;
+        log_warnings(ctx, t);
         *ret = TAKE_PTR(t);
         return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "topology.h"
+#include "util/strv.h"
 
 cdm_topology *cdm_topology_new(void)
 {
@@ -30,6 +31,7 @@ _public_ cdm_topology *cdm_topology_free(cdm_topology *t)
                 cdm_node_done(&t->nodes[i]);
         free(t->nodes);
         free(t->auto_online_blocks);
+        strv_free_n(t->warnings, t->n_warnings);
         free(t);
         return NULL;
 }

@@ -96,6 +96,10 @@ struct cdm_topology {
         char *auto_online_blocks;
         cdm_node *nodes; /* the online nodes, ascending ids */
         size_t n_nodes;
+        /* Optional files that were present but unusable ("path: what"), NULL-terminated:
+         * the snapshot does without them. */
+        char **warnings;
+        size_t n_warnings;
 };
 
 const cdm_node *cdm_topology_find_node(const cdm_topology *t, unsigned id);

@@ -15,14 +15,58 @@
 #include "macro.h"
 
 /**
- * read_file_at() - read a whole (small) file below a directory fd
+ * open_regular_at() - open a regular file for reading, without ever blocking in open()
+ * @dirfd: directory the path is relative to (not consumed)
+ * @path: relative path
+ *
+ * O_NONBLOCK makes open() of a FIFO return at once instead of waiting for a writer (and of a
+ * device node not wait for carrier); the file type is then checked on the open fd, so that a
+ * rename in between cannot swap it. Files of sysfs, procfs and cgroupfs are regular files
+ * and ignore O_NONBLOCK, as every regular file does (open(2)), so the flag may stay set.
+ *
+ * Return: the fd, -EISDIR for a directory, -EBADFD for any other non-regular file (FIFO,
+ * socket, device node), or the negative errno of open() or fstat().
+ */
+int open_regular_at(int dirfd, const char *path)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        return TAKE_FD(fd);
+}
+
+/* strerror() for the errors of read_file_at(), with the two of open_regular_at() in words. */
+const char *read_error_to_string(int r)
+{
+        if (r == -EISDIR)
+                return "is a directory, not a regular file";
+        if (r == -EBADFD)
+                return "not a regular file";
+        return strerror(r < 0 ? -r : r);
+}
+
+/**
+ * read_file_at() - read a whole (small) regular file below a directory fd
  * @dirfd: directory the path is relative to (not consumed)
  * @path: relative path
  * @max: largest accepted size in bytes
  * @ret: on success a NUL-terminated heap buffer, owned by the caller
  * @ret_len: on success the number of bytes read (may be NULL)
  *
- * Return: 0, -EFBIG when the file is larger than @max, or a negative errno.
+ * Only regular files are read (see open_regular_at()): a FIFO or a device node where a
+ * configuration or state file is expected is refused instead of blocking the daemon.
+ *
+ * Return: 0, -EFBIG when the file is larger than @max, -EISDIR or -EBADFD when it is not a
+ * regular file, or a negative errno.
  */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
@@ -30,9 +74,9 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, size = 4096;
 
-        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open_regular_at(dirfd, path);
         if (fd < 0)
-                return negative_errno();
+                return fd;
 
         buf = malloc(size + 1);
         if (!buf)

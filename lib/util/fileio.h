@@ -8,6 +8,12 @@
 /* Largest file read_file_at() accepts: sysfs and cgroupfs files are a page or a few. */
 #define CDM_READ_MAX (4u * 1024u * 1024u)
 
+/* Open a regular file read-only; -EISDIR for a directory, -EBADFD for a FIFO, socket or
+ * device node, never blocking in open(). */
+int open_regular_at(int dirfd, const char *path);
+/* The text of an error of read_file_at() (strerror(), or "not a regular file"). */
+const char *read_error_to_string(int r);
+/* Read a regular file (see open_regular_at()) of at most @max bytes, NUL-terminated. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 int write_file_at(int dirfd, const char *path, const char *s);
 int write_file_atomic_at(int dirfd, const char *path, const char *s, size_t len);

@@ -54,6 +54,19 @@ printf '[daemon]\n' > "$TMP/drop.conf"
 printf '[isolaton]\nrepair = report\n' > "$TMP/drop.conf.d/50-typo.conf"
 expect "unknown section in a drop-in" 1 "50-typo.conf:1: \[isolaton\]: unknown section" \
         -- "$CDMD" --check-config -c "$TMP/drop.conf"
+# Only regular files are read: a FIFO is an error naming it at once, never a hang (timeout
+# turns one into exit status 124).
+mkfifo "$TMP/drop.conf.d/60-fifo.conf"
+rm "$TMP/drop.conf.d/50-typo.conf"
+expect "FIFO drop-in is named, not waited on" 1 "drop.conf.d/60-fifo.conf: not a regular file" \
+        -- timeout 10 "$CDMD" --check-config -c "$TMP/drop.conf"
+rm "$TMP/drop.conf.d/60-fifo.conf"
+mkdir -p "$TMP/fifo-state"
+mkfifo "$TMP/fifo-state/jobs"
+printf '[daemon]\nstate_dir = %s/fifo-state\n' "$TMP" > "$TMP/fifo-state.conf"
+cp -a "$FIXTURES/gh200" "$TMP/fifo-root"
+expect "FIFO as state_dir/jobs is refused, not waited on" 1 "fifo-state/jobs'?: " \
+        -- timeout 10 "$CDMD" -c "$TMP/fifo-state.conf" --root "$TMP/fifo-root" --oneshot
 expect "missing explicit config" 1 "nonexistent.conf: No such file or directory" \
         -- "$CDMD" --check-config -c "$TMP/nonexistent.conf"
 expect "unknown option" 2 "unrecognized option" -- "$CDMD" --frobnicate
@@ -78,6 +91,13 @@ expect "empty meminfo is named" 1 "broken/sys/devices/system/node/node1/meminfo:
 rm "$TMP/broken/sys/devices/system/node/node1/meminfo"
 expect "missing meminfo is named" 1 "broken/sys/devices/system/node/node1/meminfo: No such file or directory" \
         -- "$CDMD" -c /dev/null --root "$TMP/broken" --oneshot --dry-run
+# A vendor hint that does not parse is a warning naming it; node 1 is still fenced.
+cp -a "$FIXTURES/gh200" "$TMP/badhint"
+echo garbage > "$TMP/badhint/proc/driver/nvidia/gpus/0009:01:00.0/numa_status"
+expect "unparsable numa_status is a warning naming it" 0 "badhint/proc/driver/nvidia/gpus/0009:01:00.0/numa_status: no valid 'Node:' line" \
+        -- "$CDMD" -c /dev/null --root "$TMP/badhint" --oneshot --dry-run
+expect "unparsable numa_status: node 1 is still a device, and fenced" 0 '"devices":\[\{"name":"cdm1","kind":"generic","source":"cpuless","nodes":\[1\].*"object":"sys/fs/cgroup/system.slice/cpuset.mems"' \
+        -- "$CDMD" -c /dev/null --root "$TMP/badhint" --oneshot --dry-run --json
 expect "missing root" 1 "Failed to open root .*nowhere.*No such file or directory" -- "$CDMD" -c /dev/null --root "$TMP/nowhere" --oneshot --dry-run
 
 echo "$passed passed, $failed failed"

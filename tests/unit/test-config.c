@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,7 +147,10 @@ static void test_errors_name_file_and_line(void **state)
         expect_error("[isolation]\ndemotion = maybe\n", "test.conf:2: [isolation] demotion = 'maybe': expected 'keep' or 'disable'");
         expect_error("[isolation]\nonline = kernel\n", "expected 'movable' or 'manual'");
         expect_error("[migration]\nmax_stall = 0\n", "test.conf:2: [migration] max_stall");
-        expect_error("[migration]\nbandwidth = -5\n", "expected a non-negative integer");
+        expect_error("[migration]\nbandwidth = -5\n", "test.conf:2: [migration] bandwidth = '-5': expected a rate in MB/s");
+        expect_error("[migration]\n\nbandwidth = 1000001\n",
+                        "test.conf:3: [migration] bandwidth = '1000001': expected a rate in MB/s between 0 (no cap) and 1000000 (1 TB/s)");
+        expect_error("[migration]\nbandwidth = 18446744073709551615\n", "test.conf:2: [migration] bandwidth");
         expect_error("[device gpu0]\nnodes = 1\nreserve = lots\n", "test.conf:3: [device gpu0] reserve = 'lots'");
         expect_error("[device gpu0]\nkind = fpga\nnodes = 1\n", "expected 'gpu', 'cxl', 'generic' or 'auto'");
         expect_error("[device gpu0]\nkind = gpu\n", "test.conf:1: [device gpu0] needs 'nodes ='");
@@ -273,6 +277,170 @@ static void test_dropins(void **state)
         assert_int_equal(system(file), 0);
 }
 
+static void test_bandwidth_bound(void **state)
+{
+        char *errors = NULL;
+        cdm_config *c = parse("[migration]\nbandwidth = 1000000\n", &errors);
+
+        if (!c)
+                fail_msg("%s", errors);
+        assert_int_equal(c->bandwidth_mbps, 1000000);
+        cdm_config_free(c);
+}
+
+static char *make_config_dir(char *path, size_t size, char *dropdir, size_t dropsize)
+{
+        char *dir = strdup("/tmp/cdmd-test-config-XXXXXX");
+
+        assert_non_null(dir);
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, size, "%s/cdmd.conf", dir);
+        snprintf(dropdir, dropsize, "%s.d", path);
+        write_text(path, "[daemon]\naudit_interval = 2s\n");
+        assert_int_equal(mkdir(dropdir, 0755), 0);
+        return dir;
+}
+
+static void remove_config_dir(char *dir)
+{
+        char cmd[256];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        free(dir);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* 300 drop-ins are all read, in byte order of their names: 99-x.conf last, not 300-x.conf. */
+static void test_dropins_all_in_byte_order(void **state)
+{
+        char path[128], dropdir[160], file[512], *names[300];
+        cdm_config *c = NULL;
+        char *errors = NULL, *dir;
+
+        dir = make_config_dir(path, sizeof(path), dropdir, sizeof(dropdir));
+        for (unsigned i = 1; i <= 300; i++) {
+                char text[256];
+
+                snprintf(file, sizeof(file), "%s/%u-x.conf", dropdir, i);
+                snprintf(text, sizeof(text), "[daemon]\naudit_interval = %ums\n"
+                                "[job j%u]\ncgroup = /j%u\ndevice = gpu0\nquota = 1G\n",
+                                i, i, i);
+                write_text(file, text);
+                assert_true(asprintf(&names[i - 1], "j%u", i) > 0);
+        }
+        qsort(names, 300, sizeof(char *), cmp_names);
+
+        if (cdm_config_load(path, true, &c, &errors) < 0)
+                fail_msg("%s", errors);
+        assert_int_equal(c->audit_interval_usec, 99000); /* 99-x.conf sorts last */
+        assert_int_equal(c->n_jobs, 300);
+        /* Sections appear in reading order: j1, j10, j100, j101, ... j99. */
+        for (size_t i = 0; i < 300; i++) {
+                assert_string_equal(c->jobs[i].name, names[i]);
+                free(names[i]);
+        }
+        assert_string_equal(c->jobs[299].name, "j99");
+        cdm_config_free(c);
+        remove_config_dir(dir);
+}
+
+static void test_dropins_too_many(void **state)
+{
+        char path[128], dropdir[160], file[512];
+        cdm_config *c = NULL;
+        char *errors = NULL, *dir, *want;
+
+        dir = make_config_dir(path, sizeof(path), dropdir, sizeof(dropdir));
+        for (unsigned i = 0; i < 4097; i++) {
+                int fd;
+
+                snprintf(file, sizeof(file), "%s/%04u.conf", dropdir, i);
+                fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                assert_true(fd >= 0);
+                close(fd);
+        }
+        assert_int_equal(cdm_config_load(path, true, &c, &errors), -EINVAL);
+        assert_null(c);
+        assert_true(asprintf(&want, "%s: too many drop-ins (more than 4096 *.conf files)", dropdir) > 0);
+        if (!strstr(errors, want))
+                fail_msg("errors '%s' do not contain '%s'", errors, want);
+        free(want);
+        free(errors);
+        errors = NULL;
+
+        /* 4096 are fine. */
+        snprintf(file, sizeof(file), "%s/4096.conf", dropdir);
+        assert_int_equal(unlink(file), 0);
+        if (cdm_config_load(path, true, &c, &errors) < 0)
+                fail_msg("%s", errors);
+        cdm_config_free(c);
+        remove_config_dir(dir);
+}
+
+static void expect_load_error(const char *path, const char *want)
+{
+        cdm_config *c = NULL;
+        char *errors = NULL;
+
+        /* Opening a FIFO for reading blocks until a writer comes: the alarm turns a hang
+         * into a failure. */
+        alarm(10);
+        assert_int_equal(cdm_config_load(path, true, &c, &errors), -EINVAL);
+        alarm(0);
+        assert_null(c);
+        if (!errors || !strstr(errors, want))
+                fail_msg("errors '%s' do not contain '%s'", errors ?: "", want);
+        free(errors);
+}
+
+/* Only regular files are read; anything else is an error naming it, never a hang. */
+static void test_dropins_not_regular(void **state)
+{
+        char path[128], dropdir[160], file[512], want[600];
+        cdm_config *c = NULL;
+        char *errors = NULL, *dir;
+
+        dir = make_config_dir(path, sizeof(path), dropdir, sizeof(dropdir));
+        snprintf(file, sizeof(file), "%s/50-fifo.conf", dropdir);
+        assert_int_equal(mkfifo(file, 0644), 0);
+        snprintf(want, sizeof(want), "%s: not a regular file", file);
+        expect_load_error(path, want);
+        assert_int_equal(unlink(file), 0);
+
+        snprintf(file, sizeof(file), "%s/50-dir.conf", dropdir);
+        assert_int_equal(mkdir(file, 0755), 0);
+        snprintf(want, sizeof(want), "%s: is a directory, not a regular file", file);
+        expect_load_error(path, want);
+        assert_int_equal(rmdir(file), 0);
+
+        /* The main file as a FIFO, too. */
+        remove_config_dir(dir);
+        dir = make_config_dir(path, sizeof(path), dropdir, sizeof(dropdir));
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(mkfifo(path, 0644), 0);
+        snprintf(want, sizeof(want), "%s: not a regular file", path);
+        expect_load_error(path, want);
+        assert_int_equal(unlink(path), 0);
+
+        /* /dev/null, as the main file or a drop-in linked to it, is an empty file. */
+        assert_int_equal(symlink("/dev/null", path), 0);
+        snprintf(file, sizeof(file), "%s/50-masked.conf", dropdir);
+        assert_int_equal(symlink("/dev/null", file), 0);
+        if (cdm_config_load(path, true, &c, &errors) < 0)
+                fail_msg("%s", errors);
+        assert_int_equal(c->audit_interval_usec, 1000000);
+        c = cdm_config_free(c);
+        if (cdm_config_load("/dev/null", true, &c, &errors) < 0)
+                fail_msg("%s", errors);
+        cdm_config_free(c);
+        remove_config_dir(dir);
+}
+
 static void test_names(void **state)
 {
         assert_true(cdm_name_valid("slurm-4242"));
@@ -319,6 +487,10 @@ int main(void)
                 cmocka_unit_test(test_long_line_and_nul),
                 cmocka_unit_test(test_empty_value_restores_default),
                 cmocka_unit_test(test_dropins),
+                cmocka_unit_test(test_dropins_all_in_byte_order),
+                cmocka_unit_test(test_dropins_too_many),
+                cmocka_unit_test(test_dropins_not_regular),
+                cmocka_unit_test(test_bandwidth_bound),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_dump_roundtrip),
         };
