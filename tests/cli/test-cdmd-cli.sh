@@ -65,8 +65,9 @@ mkdir -p "$TMP/fifo-state"
 mkfifo "$TMP/fifo-state/jobs"
 printf '[daemon]\nstate_dir = %s/fifo-state\n' "$TMP" > "$TMP/fifo-state.conf"
 cp -a "$FIXTURES/gh200" "$TMP/fifo-root"
-expect "FIFO as state_dir/jobs is refused, not waited on" 1 "fifo-state/jobs'?: " \
+expect "FIFO as state_dir/jobs is reported and set aside, not waited on" 0 "fifo-state/jobs: not a regular file" \
         -- timeout 10 "$CDMD" -c "$TMP/fifo-state.conf" --root "$TMP/fifo-root" --oneshot
+expect "the FIFO is kept as jobs.damaged" 0 "" -- test -p "$TMP/fifo-state/jobs.damaged"
 expect "missing explicit config" 1 "nonexistent.conf: No such file or directory" \
         -- "$CDMD" --check-config -c "$TMP/nonexistent.conf"
 expect "unknown option" 2 "unrecognized option" -- "$CDMD" --frobnicate
