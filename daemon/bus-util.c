@@ -7,12 +7,35 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bus-util.h"
 #include "log.h"
+#include "util/text.h"
+
+int bus_error_setf(sd_bus_error *error, const char *name, const char *fmt, ...)
+{
+        _cleanup_free_ char *text = NULL, *valid = NULL;
+        const char *out;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return sd_bus_error_set(error, name, NULL);
+        /* sd-bus cannot send an error whose message is not valid UTF-8: the call would get no
+         * reply at all. */
+        out = text;
+        if (!utf8_is_valid(text))
+                out = valid = utf8_make_valid(text);
+        return sd_bus_error_set(error, name, out);
+}
 
 int bus_job_error(sd_bus_error *error, int e, const char *msg)
 {
@@ -27,7 +50,10 @@ int bus_job_error(sd_bus_error *error, int e, const char *msg)
                 [JOB_NOT_SUPPORTED] = CDM_BUS_ERROR("NotSupported"),
                 [JOB_NO_JOB] = CDM_BUS_ERROR("NoSuchJob"),
         };
+        _cleanup_free_ char *valid = NULL;
 
+        if (msg && !utf8_is_valid(msg))
+                msg = valid = utf8_make_valid(msg);
         if (e < 0)
                 return sd_bus_error_set_errnof(error, e, "%s", msg ?: strerror(-e));
         if (e <= 0 || e >= _JOB_ERROR_MAX)

@@ -20,6 +20,7 @@
 #include "manager-migrate.h"
 #include "migration-bus.h"
 #include "objects-bus.h"
+#include "util/text.h"
 
 #define CHECK_ADMIN(m, msg, error)                                                                 \
         do {                                                                                       \
@@ -73,7 +74,8 @@ static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         if (!m->layout || !cdm_layout_find_device(m->layout, name))
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchDevice"), "no device '%.64s'", name);
+                return bus_error_setf(error, CDM_BUS_ERROR("NoSuchDevice"), "no device '%.*s'",
+                                UTF8_CUT(name, 64));
         path = bus_device_path(name);
         return path ? sd_bus_reply_method_return(msg, "o", path) : -ENOMEM;
 }
@@ -89,7 +91,8 @@ static int method_get_job(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         if (!cdm_jobs_find(&m->jobs, id))
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchJob"), "no job '%.64s'", id);
+                return bus_error_setf(error, CDM_BUS_ERROR("NoSuchJob"), "no job '%.*s'",
+                                UTF8_CUT(id, 64));
         path = bus_job_path(id);
         return path ? sd_bus_reply_method_return(msg, "o", path) : -ENOMEM;
 }
@@ -231,7 +234,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         CHECK_ADMIN(m, msg, error);
         r = manager_reload(m, &errors);
         if (r == -EINVAL)
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("InvalidConfig"),
+                return bus_error_setf(error, CDM_BUS_ERROR("InvalidConfig"),
                                 "configuration rejected, the old one stays: %s", errors ?: "");
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "reload failed: %m");

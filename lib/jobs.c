@@ -20,6 +20,7 @@
 #include "util/parse-util.h"
 #include "util/strbuf.h"
 #include "util/strv.h"
+#include "util/text.h"
 
 #define JOBS_FILE "jobs"
 
@@ -116,17 +117,21 @@ cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, con
 
         *ret_msg = NULL;
         if (!cdm_name_valid(id))
-                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID, "job id '%.64s' is not 1-64 characters of [A-Za-z0-9_.:-] without '..'", id);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
+                                "job id '%.*s' is not 1-64 characters of [A-Za-z0-9_.:-] without '..'",
+                                UTF8_CUT(id, 64));
         if (!cdm_cgroup_path_valid(cgroup))
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
-                                "cgroup '%.256s' is not an absolute path below the cgroup root without '.' or '..'", cgroup);
+                                "cgroup '%.*s' is not an absolute path below the cgroup root without '.' or '..'",
+                                UTF8_CUT(cgroup, 256));
         e = cdm_jobs_check_policy(policy, &p, ret_msg);
         if (e != CDM_GRANT_OK)
                 return e;
         if (quota == 0)
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID, "a quota of 0 bytes grants nothing");
         if (!cdm_name_valid(device) || !(d = cdm_layout_find_device(l, device)))
-                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%.64s'", device);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%.*s'",
+                                UTF8_CUT(device, 64));
         if (!device_online(d))
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NOT_ONLINE, "device '%s' has no memory online", device);
         if (cdm_jobs_find(j, id))
