@@ -92,6 +92,23 @@ cdm_grant_error cdm_jobs_check_policy(const char *policy, cdm_policy *ret, char 
         return CDM_GRANT_OK;
 }
 
+/* Whether cgroup path @a lies strictly below @b (both valid: absolute, no trailing '/'). */
+static bool cgroup_below(const char *a, const char *b)
+{
+        size_t n = strlen(b);
+
+        return strncmp(a, b, n) == 0 && a[n] == '/';
+}
+
+cdm_job *cdm_jobs_find_nested(const cdm_jobs *j, const char *cgroup)
+{
+        for (size_t i = 0; i < j->n; i++)
+                if (cgroup_below(cgroup, j->items[i].cgroup) ||
+                                cgroup_below(j->items[i].cgroup, cgroup))
+                        return &j->items[i];
+        return NULL;
+}
+
 /**
  * cdm_jobs_check_grant() - may this grant be made?
  * @j: the jobs
@@ -114,6 +131,7 @@ cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, con
         cdm_grant_error e;
         cdm_policy p;
         cdm_job probe = { .device = (char *) device };
+        const cdm_job *nested;
 
         *ret_msg = NULL;
         if (!cdm_name_valid(id))
@@ -138,6 +156,13 @@ cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, con
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_EXISTS, "job '%s' exists", id);
         if (cdm_jobs_find_cgroup(j, cgroup))
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_EXISTS, "cgroup '%s' already has a grant", cgroup);
+        /* The quota of the outer job would count, and move, the pages of the inner one. */
+        nested = cdm_jobs_find_nested(j, cgroup);
+        if (nested)
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
+                                "cgroup '%s' is %s the cgroup '%s' of job '%s': grants cannot nest",
+                                cgroup, cgroup_below(cgroup, nested->cgroup) ? "inside" : "above",
+                                nested->cgroup, nested->id);
         if (j->n >= c->max_jobs)
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_TOO_MANY, "the number of jobs is limited by max_jobs (%llu)", (unsigned long long) c->max_jobs);
         return cdm_jobs_check_quota(j, l, &probe, quota, ret_msg);

@@ -25,6 +25,41 @@ static cdm_grant_error check(const cdm_jobs *j, const char *id, const char *cgro
         return cdm_jobs_check_grant(j, &layout, &config, id, cgroup, "cdm1", M, "manual", ret_msg);
 }
 
+static void test_nested(void **state)
+{
+        cdm_jobs j = {0};
+        char *msg = NULL;
+
+        assert_int_equal(cdm_jobs_add(&j, "outer", "/system.slice/job.scope", "cdm1", M,
+                                 CDM_POLICY_MANUAL, 0, false, NULL),
+                0);
+        assert_int_equal(check(&j, "b", "/system.slice/job.scope", &msg), CDM_GRANT_EXISTS);
+        /* Inside the granted cgroup, at any depth. */
+        assert_int_equal(check(&j, "b", "/system.slice/job.scope/step_0", &msg), CDM_GRANT_INVALID);
+        assert_non_null(strstr(msg, "inside"));
+        assert_non_null(strstr(msg, "outer"));
+        assert_int_equal(check(&j, "b", "/system.slice/job.scope/a/b/c", &msg), CDM_GRANT_INVALID);
+        /* Above it. */
+        assert_int_equal(check(&j, "b", "/system.slice", &msg), CDM_GRANT_INVALID);
+        assert_non_null(strstr(msg, "above"));
+        /* Names that share a prefix without being parent and child are no nesting. */
+        assert_int_equal(check(&j, "b", "/system.slice/job.scope2", &msg), CDM_GRANT_OK);
+        assert_int_equal(check(&j, "b", "/system.slice/job", &msg), CDM_GRANT_OK);
+        assert_int_equal(check(&j, "b", "/system.slic", &msg), CDM_GRANT_OK);
+        assert_int_equal(check(&j, "b", "/system.slice/other.scope", &msg), CDM_GRANT_OK);
+        assert_int_equal(check(&j, "b", "/user.slice", &msg), CDM_GRANT_OK);
+        /* A sibling granted too: both stay possible, and a cgroup above both names one. */
+        assert_int_equal(cdm_jobs_add(&j, "sibling", "/system.slice/other.scope", "cdm1", M,
+                                 CDM_POLICY_MANUAL, 0, false, NULL),
+                0);
+        assert_int_equal(check(&j, "b", "/system.slice", &msg), CDM_GRANT_INVALID);
+        assert_null(cdm_jobs_find_nested(&j, "/user.slice"));
+        assert_string_equal(cdm_jobs_find_nested(&j, "/system.slice/other.scope/x")->id, "sibling");
+        assert_null(cdm_jobs_find_nested(&j, "/system.slice/other.scope"));
+        free(msg);
+        cdm_jobs_done(&j);
+}
+
 static void test_messages_are_valid_utf8(void **state)
 {
         cdm_jobs j = {0};
@@ -53,6 +88,7 @@ static void test_messages_are_valid_utf8(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_nested),
                 cmocka_unit_test(test_messages_are_valid_utf8),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
