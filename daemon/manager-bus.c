@@ -319,8 +319,12 @@ static int method_cancel_migration(sd_bus_message *msg, void *userdata, sd_bus_e
         if (r < 0)
                 return r;
         CHECK_ADMIN(m, msg, error);
-        if (sscanf(path, CDM_BUS_MIGRATION_PREFIX "/%u", &id) != 1 || manager_cancel_migration(m, id) < 0)
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchMigration"), "no migration '%.128s'", path);
+        if (bus_migration_path_id(path, &id) < 0)
+                return bus_error_setf(error, CDM_BUS_ERROR("InvalidArgument"),
+                                "'%.*s' is not a migration path (" CDM_BUS_MIGRATION_PREFIX "/N)",
+                                UTF8_CUT(path, 128));
+        if (manager_cancel_migration(m, id) < 0)
+                return bus_error_setf(error, CDM_BUS_ERROR("NoSuchMigration"), "no migration %u", id);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
