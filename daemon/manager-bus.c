@@ -251,9 +251,11 @@ static int method_drain_common(sd_bus_message *msg, Manager *m, sd_bus_error *er
         if (r < 0)
                 return r;
         CHECK_ADMIN(m, msg, error);
-        if (strlen(reason) > 1024 || (fault && !*reason))
+        /* The reason goes to the log, the devices file and DeviceStateChanged: one line. */
+        if (strlen(reason) > 1024 || (fault && !*reason) || has_control(reason))
                 return sd_bus_error_set(error, CDM_BUS_ERROR("InvalidArgument"),
-                                fault ? "a fault needs a reason (at most 1024 characters)" : "reason too long");
+                                fault ? "a fault needs a reason: 1-1024 bytes without control characters"
+                                      : "a reason is at most 1024 bytes without control characters");
         r = manager_drain(m, device, *reason ? reason : "drain requested", fault, &why);
         if (r != JOB_OK)
                 return bus_job_error(error, r, why);
