@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "util/text.h"
 
 static int max_level = LOG_INFO;
 
@@ -25,16 +26,22 @@ int log_get_max_level(void)
         return max_level;
 }
 
+/* One message, one line: control characters (a caller's newline in a reason, say) are
+ * escaped, so that no message can end early and forge the next line. */
 _printf_(2, 0) static void log_write(int level, const char *fmt, va_list ap)
 {
         static int prefix = -1;
+        _cleanup_free_ char *text = NULL, *line = NULL;
 
+        if (vasprintf(&text, fmt, ap) < 0)
+                text = NULL;
         if (prefix < 0)
                 prefix = getenv("JOURNAL_STREAM") != NULL;
+        line = text ? escape_control(text) : NULL;
         if (prefix)
-                fprintf(stderr, "<%d>", level);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+                fprintf(stderr, "<%d>%s\n", level, line ?: "(out of memory)");
+        else
+                fprintf(stderr, "%s\n", line ?: "(out of memory)");
 }
 
 int log_full(int level, const char *fmt, ...)

@@ -20,6 +20,7 @@
 #include "manager-migrate.h"
 #include "migration-bus.h"
 #include "objects-bus.h"
+#include "util/text.h"
 
 #define CHECK_ADMIN(m, msg, error)                                                                 \
         do {                                                                                       \
@@ -73,7 +74,8 @@ static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         if (!m->layout || !cdm_layout_find_device(m->layout, name))
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchDevice"), "no device '%.64s'", name);
+                return bus_error_setf(error, CDM_BUS_ERROR("NoSuchDevice"), "no device '%.*s'",
+                                UTF8_CUT(name, 64));
         path = bus_device_path(name);
         return path ? sd_bus_reply_method_return(msg, "o", path) : -ENOMEM;
 }
@@ -89,7 +91,8 @@ static int method_get_job(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         if (!cdm_jobs_find(&m->jobs, id))
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchJob"), "no job '%.64s'", id);
+                return bus_error_setf(error, CDM_BUS_ERROR("NoSuchJob"), "no job '%.*s'",
+                                UTF8_CUT(id, 64));
         path = bus_job_path(id);
         return path ? sd_bus_reply_method_return(msg, "o", path) : -ENOMEM;
 }
@@ -231,7 +234,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         CHECK_ADMIN(m, msg, error);
         r = manager_reload(m, &errors);
         if (r == -EINVAL)
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("InvalidConfig"),
+                return bus_error_setf(error, CDM_BUS_ERROR("InvalidConfig"),
                                 "configuration rejected, the old one stays: %s", errors ?: "");
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "reload failed: %m");
@@ -248,9 +251,11 @@ static int method_drain_common(sd_bus_message *msg, Manager *m, sd_bus_error *er
         if (r < 0)
                 return r;
         CHECK_ADMIN(m, msg, error);
-        if (strlen(reason) > 1024 || (fault && !*reason))
+        /* The reason goes to the log, the devices file and DeviceStateChanged: one line. */
+        if (strlen(reason) > 1024 || (fault && !*reason) || has_control(reason))
                 return sd_bus_error_set(error, CDM_BUS_ERROR("InvalidArgument"),
-                                fault ? "a fault needs a reason (at most 1024 characters)" : "reason too long");
+                                fault ? "a fault needs a reason: 1-1024 bytes without control characters"
+                                      : "a reason is at most 1024 bytes without control characters");
         r = manager_drain(m, device, *reason ? reason : "drain requested", fault, &why);
         if (r != JOB_OK)
                 return bus_job_error(error, r, why);
@@ -316,8 +321,12 @@ static int method_cancel_migration(sd_bus_message *msg, void *userdata, sd_bus_e
         if (r < 0)
                 return r;
         CHECK_ADMIN(m, msg, error);
-        if (sscanf(path, CDM_BUS_MIGRATION_PREFIX "/%u", &id) != 1 || manager_cancel_migration(m, id) < 0)
-                return sd_bus_error_setf(error, CDM_BUS_ERROR("NoSuchMigration"), "no migration '%.128s'", path);
+        if (bus_migration_path_id(path, &id) < 0)
+                return bus_error_setf(error, CDM_BUS_ERROR("InvalidArgument"),
+                                "'%.*s' is not a migration path (" CDM_BUS_MIGRATION_PREFIX "/N)",
+                                UTF8_CUT(path, 128));
+        if (manager_cancel_migration(m, id) < 0)
+                return bus_error_setf(error, CDM_BUS_ERROR("NoSuchMigration"), "no migration %u", id);
         return sd_bus_reply_method_return(msg, NULL);
 }
 

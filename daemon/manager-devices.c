@@ -37,6 +37,7 @@
 #include "util/fileio.h"
 #include "util/strbuf.h"
 #include "util/strv.h"
+#include "util/text.h"
 
 #define OFFLINE_TRIES 20 /* each write already retries inside the kernel for a while */
 
@@ -268,7 +269,7 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
 
         *ret_msg = NULL;
         if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
-                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%.64s'", device);
+                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%.*s'", UTF8_CUT(device, 64));
         }
         s = find_state(m, device, true);
         if (!s)
@@ -297,7 +298,7 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
 
         *ret_msg = NULL;
         if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
-                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%.64s'", device);
+                return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%.*s'", UTF8_CUT(device, 64));
         }
         if (!s || s->state == DEV_ONLINE)
                 return JOB_OK;

@@ -295,8 +295,13 @@ int manager_reload(Manager *m, char **ret_errors)
                 r = -EINVAL;
         }
         if (r < 0) {
-                if (*ret_errors)
-                        log_error("%s", *ret_errors);
+                /* "file:line: message" lines: one log line each. */
+                for (const char *p = *ret_errors ?: ""; *p;) {
+                        size_t n = strcspn(p, "\n");
+
+                        log_error("%.*s", (int) n, p);
+                        p += n + (p[n] == '\n');
+                }
                 log_error_errno(r, "Configuration '%s' is invalid, reload ignored: %m", m->config_path);
         } else {
                 cdm_config_free(m->config);

@@ -24,6 +24,7 @@
 #include "migrate.h"
 #include "sys.h"
 #include "util/strv.h"
+#include "util/text.h"
 #include "util/time-util.h"
 #include "audit.h"
 
@@ -207,7 +208,7 @@ int manager_migrate(Manager *m, const char *job, const char *target, uint64_t by
 
         *ret_msg = NULL;
         if (!j)
-                return msg_printf(ret_msg, JOB_NO_JOB, "no job '%.64s'", job);
+                return msg_printf(ret_msg, JOB_NO_JOB, "no job '%.*s'", UTF8_CUT(job, 64));
         d = m->layout ? cdm_layout_find_device(m->layout, j->device) : NULL;
         if (!d)
                 return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%s'", j->device);

@@ -9,13 +9,26 @@
 #include "manager-bus.h"
 #include "manager-migrate.h"
 #include "migration-bus.h"
+#include "util/parse-util.h"
+
+int bus_migration_path_id(const char *path, unsigned *ret)
+{
+        static const char prefix[] = CDM_BUS_MIGRATION_PREFIX "/";
+        uint32_t id;
+
+        /* Exactly PREFIX/N, N as the daemon writes it: no sign, leading zero, wrap-around or tail. */
+        if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
+                        parse_decimal_u32(path + sizeof(prefix) - 1, &id) < 0 || id == 0)
+                return -EINVAL;
+        *ret = id;
+        return 0;
+}
 
 static Migration *migration_of(Manager *m, const char *path)
 {
         unsigned id;
-        char tail;
 
-        if (sscanf(path, CDM_BUS_MIGRATION_PREFIX "/%u%c", &id, &tail) != 1)
+        if (bus_migration_path_id(path, &id) < 0)
                 return NULL;
         return manager_find_migration(m, id);
 }

@@ -7,3 +7,5 @@
 
 extern const sd_bus_vtable migration_vtable[];
 int bus_add_migration_vtable(Manager *m);
+/* The id in a migration object path, CDM_BUS_MIGRATION_PREFIX "/N"; -EINVAL for any other path. */
+int bus_migration_path_id(const char *path, unsigned *ret);

@@ -21,6 +21,7 @@
 #include "util/parse-util.h"
 #include "util/strbuf.h"
 #include "util/strv.h"
+#include "util/text.h"
 
 
 const char *cdm_job_state_to_string(cdm_job_state s)
@@ -91,6 +92,23 @@ cdm_grant_error cdm_jobs_check_policy(const char *policy, cdm_policy *ret, char 
         return CDM_GRANT_OK;
 }
 
+/* Whether cgroup path @a lies strictly below @b (both valid: absolute, no trailing '/'). */
+static bool cgroup_below(const char *a, const char *b)
+{
+        size_t n = strlen(b);
+
+        return strncmp(a, b, n) == 0 && a[n] == '/';
+}
+
+cdm_job *cdm_jobs_find_nested(const cdm_jobs *j, const char *cgroup)
+{
+        for (size_t i = 0; i < j->n; i++)
+                if (cgroup_below(cgroup, j->items[i].cgroup) ||
+                                cgroup_below(j->items[i].cgroup, cgroup))
+                        return &j->items[i];
+        return NULL;
+}
+
 /**
  * cdm_jobs_check_grant() - may this grant be made?
  * @j: the jobs
@@ -113,26 +131,38 @@ cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, con
         cdm_grant_error e;
         cdm_policy p;
         cdm_job probe = { .device = (char *) device };
+        const cdm_job *nested;
 
         *ret_msg = NULL;
         if (!cdm_name_valid(id))
-                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID, "job id '%.64s' is not 1-64 characters of [A-Za-z0-9_.:-] without '..'", id);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
+                                "job id '%.*s' is not 1-64 characters of [A-Za-z0-9_.:-] without '..'",
+                                UTF8_CUT(id, 64));
         if (!cdm_cgroup_path_valid(cgroup))
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
-                                "cgroup '%.256s' is not an absolute path below the cgroup root without '.' or '..'", cgroup);
+                                "cgroup '%.*s' is not an absolute path below the cgroup root without '.' or '..'",
+                                UTF8_CUT(cgroup, 256));
         e = cdm_jobs_check_policy(policy, &p, ret_msg);
         if (e != CDM_GRANT_OK)
                 return e;
         if (quota == 0)
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID, "a quota of 0 bytes grants nothing");
         if (!cdm_name_valid(device) || !(d = cdm_layout_find_device(l, device)))
-                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%.64s'", device);
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NO_DEVICE, "no device '%.*s'",
+                                UTF8_CUT(device, 64));
         if (!device_online(d))
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NOT_ONLINE, "device '%s' has no memory online", device);
         if (cdm_jobs_find(j, id))
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_EXISTS, "job '%s' exists", id);
         if (cdm_jobs_find_cgroup(j, cgroup))
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_EXISTS, "cgroup '%s' already has a grant", cgroup);
+        /* The quota of the outer job would count, and move, the pages of the inner one. */
+        nested = cdm_jobs_find_nested(j, cgroup);
+        if (nested)
+                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
+                                "cgroup '%s' is %s the cgroup '%s' of job '%s': grants cannot nest",
+                                cgroup, cgroup_below(cgroup, nested->cgroup) ? "inside" : "above",
+                                nested->cgroup, nested->id);
         if (j->n >= c->max_jobs)
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_TOO_MANY, "the number of jobs is limited by max_jobs (%llu)", (unsigned long long) c->max_jobs);
         return cdm_jobs_check_quota(j, l, &probe, quota, ret_msg);

@@ -58,6 +58,8 @@ typedef enum cdm_grant_error {
 const char *cdm_job_state_to_string(cdm_job_state s);
 cdm_job *cdm_jobs_find(const cdm_jobs *j, const char *id);
 cdm_job *cdm_jobs_find_cgroup(const cdm_jobs *j, const char *cgroup);
+/* A job whose cgroup lies strictly inside or above @cgroup, or NULL. */
+cdm_job *cdm_jobs_find_nested(const cdm_jobs *j, const char *cgroup);
 /* Sum of the quotas granted on @device, except the job @except (may be NULL). */
 uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *except);
 /* Pure checks of a grant; *ret_msg (static or heap, see ret_msg_free) says why. */

@@ -182,3 +182,20 @@ int parse_boolean(const char *s)
                         return 0;
         return -EINVAL;
 }
+
+int parse_decimal_u32(const char *s, uint32_t *ret)
+{
+        uint64_t v = 0;
+
+        if (!s[0] || (s[0] == '0' && s[1]))
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                v = v * 10 + (uint64_t) (*p - '0');
+                if (v > UINT32_MAX)
+                        return -ERANGE;
+        }
+        *ret = (uint32_t) v;
+        return 0;
+}

@@ -28,6 +28,30 @@ static void test_atou64(void **state)
         assert_int_equal(v, 536870912);
 }
 
+static void test_decimal_u32(void **state)
+{
+        uint32_t v = 7;
+
+        assert_int_equal(parse_decimal_u32("1", &v), 0);
+        assert_int_equal(v, 1);
+        assert_int_equal(parse_decimal_u32("0", &v), 0);
+        assert_int_equal(v, 0);
+        assert_int_equal(parse_decimal_u32("4294967295", &v), 0);
+        assert_true(v == UINT32_MAX);
+        v = 7;
+        /* 2^32 + 1 must not wrap around to 1. */
+        assert_int_equal(parse_decimal_u32("4294967297", &v), -ERANGE);
+        assert_int_equal(parse_decimal_u32("99999999999999999999999", &v), -ERANGE);
+        assert_int_equal(parse_decimal_u32("1/x", &v), -EINVAL);
+        assert_int_equal(parse_decimal_u32("01", &v), -EINVAL);
+        assert_int_equal(parse_decimal_u32("+1", &v), -EINVAL);
+        assert_int_equal(parse_decimal_u32("-1", &v), -EINVAL);
+        assert_int_equal(parse_decimal_u32(" 1", &v), -EINVAL);
+        assert_int_equal(parse_decimal_u32("1\n", &v), -EINVAL);
+        assert_int_equal(parse_decimal_u32("", &v), -EINVAL);
+        assert_int_equal(v, 7);
+}
+
 static void test_size(void **state)
 {
         uint64_t v;
@@ -93,7 +117,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_atou64),    cmocka_unit_test(test_size),
                 cmocka_unit_test(test_duration),  cmocka_unit_test(test_boolean),
-                cmocka_unit_test(test_format_bytes),
+                cmocka_unit_test(test_format_bytes), cmocka_unit_test(test_decimal_u32),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
