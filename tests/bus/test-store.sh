@@ -4,7 +4,8 @@
 # exactly or not at all.
 # - state_dir read-only: Grant, SetQuota, SetPolicy, Revoke, Drain and ReportFault fail with
 #   StateNotSaved (not AccessDenied) and change nothing, in memory or after a restart;
-# - a Drain reason with a newline and a tab cannot forge a devices record;
+# - a Drain reason cannot forge a devices record (control characters are refused, the rest is
+#   written escaped and reads back);
 # - damaged files (garbage devices, a NUL in a job, an empty job, garbage settings, a FIFO):
 #   cdmd starts, keeps isolating, says what was lost, keeps the file as NAME.damaged; a device
 #   record that does not read back leaves the device failed, never online;
@@ -64,7 +65,10 @@ expect "a change is accepted again once state_dir is writable" 0 "" -- ctl set-q
 [ -f "$STATE/jobs.d/s1.job" ] && ok "s1 is one file, jobs.d/s1.job" || not_ok "no jobs.d/s1.job" "$(ls -R "$STATE")"
 
 # --- a reason cannot forge a record ---
-call_ok "Drain cdm1 with a reason holding a newline and tabs" Drain ss cdm1 $'x\ncdm1\tonline\t\nforged\tonline\tx'
+expect_error "a Drain reason with a newline and tabs is refused" "$ERR.InvalidArgument" Drain string:cdm1 \
+        string:$'x\ncdm1\tonline\t\nforged\tonline\tx'
+# What is allowed is written escaped: backslashes and escape-like text read back as they were.
+call_ok "Drain cdm1 with a reason holding backslash escapes" Drain ss cdm1 'x\ncdm1\tonline\\t # forged'
 wait_for 20 sh -c "[ \"\$(busctl --system get-property $BUS $(device_path cdm1) $DEV_IF State)\" != 's \"draining\"' ]" || true
 lines=$(grep -vc '^#' "$STATE/devices" || true)
 if [ "$lines" = 1 ]; then ok "the devices file has one record"; else not_ok "the devices file has $lines records" "$(cat -A "$STATE/devices")"; fi
