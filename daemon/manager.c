@@ -268,9 +268,9 @@ int manager_set_grants_from_config(Manager *m)
                         (void) manager_save_job(m, j);
                         continue;
                 }
-                if (j || cdm_jobs_find_cgroup(&m->jobs, cj->cgroup)) {
-                        log_warning("[job %s] in %s:%u clashes with a granted job, ignoring.", cj->name,
-                                        cj->file, cj->line);
+                if (j || cdm_jobs_find_cgroup(&m->jobs, cj->cgroup) || cdm_jobs_find_nested(&m->jobs, cj->cgroup)) {
+                        log_warning("[job %s] in %s:%u clashes with a granted job (the same cgroup, or one "
+                                        "inside or above it), ignoring.", cj->name, cj->file, cj->line);
                         continue;
                 }
                 r = cdm_jobs_add(&m->jobs, cj->name, cj->cgroup, cj->device, cj->quota, cj->policy,
