@@ -158,6 +158,7 @@ static void test_job_records(void **state)
         assert_non_null(strstr(what, "quota"));
         assert_int_equal(parse_str("x\t/a\tgpu0\t1\tmanual\t0\t0\t-\t12k\n", &k, &what), -EBADMSG);
         assert_int_equal(k.n, 0);
+        cdm_jobs_done(&k);
         free(text);
         cdm_jobs_done(&j);
 }
