@@ -54,7 +54,9 @@ static void repair_item(Manager *m, cdm_audit_item *it)
         if (stats.bytes_moved)
                 bus_emit_spill(m, "SpillRepaired", it->owner, it->device, stats.bytes_moved);
         if (stats.bytes_moved || stats.pages_failed)
-                log_notice("Repaired spill of %s on %s: %llu bytes moved back to system memory, %llu pages not moved.",
+                log_event(LOG_NOTICE, &(LogEvent){ .message_id = CDMD_MESSAGE_REPAIR, .device = it->device,
+                                          .cgroup = it->owner, .bytes = stats.bytes_moved, .has_bytes = true },
+                                "Repaired spill of %s on %s: %llu bytes moved back to system memory, %llu pages not moved.",
                                 it->owner, it->device, (unsigned long long) stats.bytes_moved,
                                 (unsigned long long) stats.pages_failed);
 }
@@ -124,7 +126,9 @@ int manager_audit(Manager *m)
                 if (it->granted)
                         continue;
                 if (m->audit.spilled_bytes != m->last_spilled) {
-                        log_warning("Spill: %s has %llu bytes on %s (anon %llu, file %llu) without a grant.",
+                        log_event(LOG_WARNING, &(LogEvent){ .message_id = CDMD_MESSAGE_SPILL, .device = it->device,
+                                                  .cgroup = it->owner, .bytes = it->anon + it->file, .has_bytes = true },
+                                        "Spill: %s has %llu bytes on %s (anon %llu, file %llu) without a grant.",
                                         it->owner, (unsigned long long) (it->anon + it->file), it->device,
                                         (unsigned long long) it->anon, (unsigned long long) it->file);
                         bus_emit_spill(m, "SpillDetected", it->owner, it->device, it->anon + it->file);

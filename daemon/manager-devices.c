@@ -251,7 +251,10 @@ static int set_state(Manager *m, DeviceState *s, DevState state, const char *rea
                 return e;
         }
         free(old_reason);
-        log_notice("Device %s is now %s: %s.", s->name, dev_state_to_string(state), reason ?: "");
+        log_event(state == DEV_FAILED ? LOG_ERR : LOG_NOTICE,
+                        &(LogEvent){ .message_id = state == DEV_FAILED ? CDMD_MESSAGE_FAULT : CDMD_MESSAGE_DRAIN,
+                                .device = s->name },
+                        "Device %s is now %s: %s.", s->name, dev_state_to_string(state), reason ?: "");
         bus_emit_device_state(m, s->name, dev_state_to_string(state), reason ?: "");
         return 0;
 }

@@ -411,7 +411,10 @@ void manager_enforce_jobs(Manager *m)
 
                         j->state = CDM_JOB_OVER_QUOTA;
                         if (old != CDM_JOB_OVER_QUOTA) {
-                                log_warning("Job %s uses %llu bytes of %s, over its quota of %llu: moving the excess back.",
+                                log_event(LOG_WARNING, &(LogEvent){ .message_id = CDMD_MESSAGE_QUOTA, .device = j->device,
+                                                          .job = j->id, .cgroup = j->cgroup, .bytes = j->device_bytes,
+                                                          .has_bytes = true },
+                                                "Job %s uses %llu bytes of %s, over its quota of %llu: moving the excess back.",
                                                 j->id, (unsigned long long) j->device_bytes, j->device,
                                                 (unsigned long long) j->quota);
                                 bus_emit_quota_exceeded(m, j);

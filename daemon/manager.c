@@ -444,7 +444,8 @@ static void note_drift(Manager *m, const cdm_plan_item *it)
         reach = cdm_nodemask_format(&open);
         cgroup = cdm_plan_object_cgroup(it->object);
         m->fence_drift_total++;
-        log_warning("Fence drift: %s of %s is '%s' again, cdmd had set '%s'; device node(s) %s were "
+        log_event(LOG_WARNING, &(LogEvent){ .message_id = CDMD_MESSAGE_FENCE_DRIFT, .cgroup = cgroup },
+                        "Fence drift: %s of %s is '%s' again, cdmd had set '%s'; device node(s) %s were "
                         "open to it. Putting it back.", strrchr(it->object, '/') + 1, cgroup ?: "?",
                         it->current, it->desired, reach && *reach ? reach : "none");
 }

@@ -103,6 +103,27 @@ echo "cdmd_fence_drift_total: $drift0 before the steps, $drift1 after"
 expect_match "metric cdmd_fence_drift_total" "$drift1" '^[0-9]+$'
 journalctl -b -u cdmd --no-pager -o cat | grep -i -E 'drift|reload|changed by' | tail -n 20
 
+section "the journal's fields: a fence widened by hand (the sampler has stopped)"
+# cdmd puts it back and logs the drift with MESSAGE_ID and CDMD_CGROUP, so that
+# journalctl MESSAGE_ID=... finds every one.
+drift_id=44b85eacc221485ca0dd1ac27e4b38ef
+systemctl set-property --runtime user.slice "AllowedMemoryNodes=0-$DEV_NODE"
+ev=
+for _ in $(seq 50); do
+	ev=$(journalctl -b -u cdmd --no-pager -o json "MESSAGE_ID=$drift_id" | grep '"CDMD_CGROUP":"/user.slice"' | tail -n 1)
+	[ -n "$ev" ] && break
+	sleep 0.2
+done
+expect_match "journalctl MESSAGE_ID=$drift_id has the drift of user.slice" "$ev" '"MESSAGE":"Fence drift: AllowedMemoryNodes of /user.slice'
+expect_match "the event has PRIORITY 4 (warning)" "$ev" '"PRIORITY":"4"'
+allowed=$(unit_prop user.slice AllowedMemoryNodes)
+for _ in $(seq 50); do
+	in_nodelist "$allowed" "$DEV_NODE" || break
+	sleep 0.2
+	allowed=$(unit_prop user.slice AllowedMemoryNodes)
+done
+expect_eq "user.slice AllowedMemoryNodes after cdmd put it back" "$allowed" 0
+
 cdmctl revoke fence-job >/dev/null
 systemctl stop cdm-fence-job.service
 check_no_denials
