@@ -17,6 +17,9 @@
  *                                 1 otherwise
  *   cdm-probe bind MB NODE        mbind(MPOL_BIND) MB to NODE and touch it; exit 0 when
  *                                 every page is on NODE
+ *   cdm-probe poison NODE         one page on NODE, then madvise(MADV_HWPOISON) on it (root):
+ *                                 the kernel's memory_failure() as for a hardware error; exit
+ *                                 0 when the page was on NODE and the call succeeded
  */
 
 #include <errno.h>
@@ -236,6 +239,36 @@ static int cmd_bind(size_t mb, int node)
         return counts[node] == n ? 0 : 1;
 }
 
+static void on_sigbus(int sig)
+{
+        (void) sig; /* the kernel tells the page's owner (BUS_MCEERR_AO): it is this process */
+}
+
+static int cmd_poison(int node)
+{
+        size_t bytes = (size_t) page_size;
+        unsigned char *p = map(bytes);
+        unsigned long mask = 1UL << node, counts[MAX_NODES + 1];
+
+        if (mbind(p, bytes, MPOL_BIND, &mask, sizeof(mask) * 8, 0) < 0) {
+                printf("mbind: %s\n", strerror(errno));
+                return 1;
+        }
+        fill(p, bytes, 5);
+        where(p, bytes, counts);
+        if (counts[node] != 1) {
+                printf("the page is not on node %d\n", node);
+                return 1;
+        }
+        signal(SIGBUS, on_sigbus);
+        if (madvise(p, bytes, MADV_HWPOISON) < 0) {
+                printf("madvise(MADV_HWPOISON): %s\n", strerror(errno));
+                return 1;
+        }
+        printf("poisoned one page on node %d\n", node);
+        return 0;
+}
+
 int main(int argc, char *argv[])
 {
         page_size = sysconf(_SC_PAGESIZE);
@@ -248,6 +281,8 @@ int main(int argc, char *argv[])
                 return cmd_move(strtoul(argv[2], NULL, 10), atoi(argv[3]));
         if (argc >= 4 && strcmp(argv[1], "bind") == 0)
                 return cmd_bind(strtoul(argv[2], NULL, 10), atoi(argv[3]));
-        fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE\n");
+        if (argc >= 3 && strcmp(argv[1], "poison") == 0)
+                return cmd_poison(atoi(argv[2]));
+        fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE | poison NODE\n");
         return 2;
 }
