@@ -5,8 +5,9 @@
 # process this script started (by its PID) and removes every user, group and file it made.
 #
 # Environment (set by CTest): CDMD, CDMCTL (built binaries), CDM_FIXTURES (tests/fixtures),
-# CDM_BUS_DIR (this directory); optional CDMD_BUS_FLOOD, CDMD_BUS_FUZZ (the tests/bus clients),
-# CI (a missing prerequisite fails instead of skipping), CDM_KEEP_TMP=1 (keep the temporary dir).
+# CDM_BUS_DIR (this directory); optional CDMD_BUS_FLOOD, CDMD_BUS_FUZZ, CDMD_BUS_CHURN (the
+# tests/bus clients), CI (a missing prerequisite fails instead of skipping), CDM_KEEP_TMP=1 (keep
+# the temporary dir).
 
 CDMD=${CDMD:?CDMD must name the cdmd binary}
 CDMCTL=${CDMCTL:?CDMCTL must name the cdmctl binary}
