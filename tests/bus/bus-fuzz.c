@@ -215,6 +215,8 @@ static bool pool_has(const Pool *p, const char *s)
         return false;
 }
 
+static void desc_add(Desc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void desc_add(Desc *d, const char *fmt, ...)
 {
         va_list ap;
@@ -707,8 +709,7 @@ static char *gen_string(const char *argname, bool small)
                 "/system.slice/nope.service",
                 "/sys/fs/cgroup",
                 "/proc/self",
-                "\xef\xbb\xbf"
-                "bom",
+                "\357\273\277bom", /* a byte order mark */
         };
         const char *good;
         size_t k;
