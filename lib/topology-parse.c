@@ -6,7 +6,9 @@
  *   nodeN/meminfo    "Node 1 MemTotal:        4194304 kB" per line; HugePages_* in pages
  *   nodeN/numastat   "numa_miss 42" per line
  *   nodeN/distance   "10 21 21\n", one figure per online node in id order
- *   memoryM/state    "online" | "offline" | "going-offline"
+ *   memoryM/state    "online" | "offline" | "going-offline"; also "online_movable" and
+ *                    "online_kernel", which are only written to it: a tree below --root holds
+ *                    what cdmd wrote, and reads back as online
  *   valid_zones      "Movable" for an online block; "Normal Movable" (preferred first) or
  *                    "none" for an offline one
  */
@@ -215,7 +217,8 @@ int cdm_parse_block_state(const char *data, cdm_block_state *ret)
 {
         size_t len = strcspn(data, "\n");
 
-        if (len == 6 && strncmp(data, "online", 6) == 0)
+        if ((len == 6 && strncmp(data, "online", 6) == 0) || (len == 14 && strncmp(data, "online_movable", 14) == 0) ||
+                        (len == 13 && strncmp(data, "online_kernel", 13) == 0))
                 *ret = CDM_BLOCK_ONLINE;
         else if (len == 7 && strncmp(data, "offline", 7) == 0)
                 *ret = CDM_BLOCK_OFFLINE;

@@ -5,9 +5,9 @@
 # process this script started (by its PID) and removes every user, group and file it made.
 #
 # Environment (set by CTest): CDMD, CDMCTL (built binaries), CDM_FIXTURES (tests/fixtures),
-# CDM_BUS_DIR (this directory); optional CDMD_BUS_FLOOD (the tests/bus flood client),
-# CDMD_BUS_PROBE (the tests/bus probe of test-security.sh), CI (a
-# missing prerequisite fails instead of skipping), CDM_KEEP_TMP=1 (keep the temporary dir).
+# CDM_BUS_DIR (this directory); optional CDMD_BUS_FLOOD, CDMD_BUS_FUZZ, CDMD_BUS_CHURN,
+# CDMD_BUS_PROBE (the tests/bus clients), CI (a missing prerequisite fails instead of skipping),
+# CDM_KEEP_TMP=1 (keep the temporary dir).
 
 CDMD=${CDMD:?CDMD must name the cdmd binary}
 CDMCTL=${CDMCTL:?CDMCTL must name the cdmctl binary}

@@ -124,6 +124,14 @@ static void test_block_state(void **state)
         assert_int_equal(s, CDM_BLOCK_OFFLINE);
         assert_int_equal(cdm_parse_block_state("going-offline", &s), 0);
         assert_int_equal(s, CDM_BLOCK_GOING_OFFLINE);
+        /* What cdmd writes, as a tree below --root holds it afterwards. */
+        s = CDM_BLOCK_OFFLINE;
+        assert_int_equal(cdm_parse_block_state("online_movable\n", &s), 0);
+        assert_int_equal(s, CDM_BLOCK_ONLINE);
+        s = CDM_BLOCK_OFFLINE;
+        assert_int_equal(cdm_parse_block_state("online_kernel", &s), 0);
+        assert_int_equal(s, CDM_BLOCK_ONLINE);
+        assert_int_equal(cdm_parse_block_state("online_movablex", &s), -EBADMSG);
         assert_int_equal(cdm_parse_block_state("onlinex\n", &s), -EBADMSG);
         assert_int_equal(cdm_parse_block_state("", &s), -EBADMSG);
 }
