@@ -18,7 +18,6 @@
 #include "manager-bus.h"
 #include "manager-damon.h"
 #include "manager-jobs.h"
-#include "topology.h"
 #include "util/strv.h"
 
 typedef struct ManagerDamon {
@@ -180,32 +179,17 @@ static int acquire(Manager *m, ManagerDamon *d)
         return 0;
 }
 
-static const cdm_node *find_node(const cdm_topology *t, unsigned id)
-{
-        for (size_t i = 0; i < t->n_nodes; i++)
-                if (t->nodes[i].id == id)
-                        return &t->nodes[i];
-        return NULL;
-}
-
-/* The physical ranges of the online blocks of the nodes in @mask, appended. */
-static int node_ranges(const cdm_topology *t, const cdm_nodemask *mask, cdm_damon_range **r, size_t *n)
+/* The physical ranges of the memory blocks of the nodes in @mask, appended. */
+static int node_ranges(Manager *m, const cdm_nodemask *mask, cdm_damon_range **r, size_t *n)
 {
         for (int id = -1; (id = cdm_nodemask_next(mask, id)) >= 0;) {
-                const cdm_node *node = find_node(t, (unsigned) id);
                 _cleanup_free_ unsigned *ids = NULL;
                 size_t k = 0;
                 int q;
 
-                if (!node || node->n_blocks == 0)
+                if (cdm_damon_fs_node_blocks(m->ctx, (unsigned) id, &ids, &k) < 0)
                         continue;
-                ids = calloc(node->n_blocks, sizeof(*ids));
-                if (!ids)
-                        return -ENOMEM;
-                for (size_t b = 0; b < node->n_blocks; b++)
-                        if (node->blocks[b].state == CDM_BLOCK_ONLINE)
-                                ids[k++] = node->blocks[b].id;
-                q = cdm_damon_blocks_to_ranges(ids, k, t->block_size, r, n);
+                q = cdm_damon_blocks_to_ranges(ids, k, m->topo->block_size, r, n);
                 if (q < 0)
                         return q;
         }
@@ -238,7 +222,7 @@ void manager_damon_sync(Manager *m)
 
                 if (j->policy != CDM_POLICY_TIERED || !dev || j->state == CDM_JOB_SUSPENDED)
                         continue;
-                if (node_ranges(m->topo, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0)
+                if (node_ranges(m, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0)
                         continue;
                 jobs[n++] = (cdm_damon_job){ .cgroup = j->cgroup,
                         .device_node = (unsigned) cdm_nodemask_next(&dev->nodes, -1),
@@ -250,8 +234,8 @@ void manager_damon_sync(Manager *m)
                 stop(m, d);
                 return;
         }
-        if (node_ranges(m->topo, &m->layout->system_nodes, &regions, &n_regions) < 0 ||
-                        node_ranges(m->topo, &m->layout->device_nodes, &regions, &n_regions) < 0)
+        if (node_ranges(m, &m->layout->system_nodes, &regions, &n_regions) < 0 ||
+                        node_ranges(m, &m->layout->device_nodes, &regions, &n_regions) < 0)
                 return;
         r = acquire(m, d);
         if (r < 0) {

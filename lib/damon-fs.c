@@ -3,6 +3,7 @@
  * The sysfs side of the tiered policy: /sys/kernel/mm/damon/admin/ of the context's root.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,4 +150,40 @@ int cdm_damon_fs_applied(cdm_ctx *ctx, unsigned kd, size_t scheme, uint64_t *ret
 
         snprintf(p, sizeof(p), "kdamonds/%u/contexts/0/schemes/%zu/stats/sz_applied", kd, scheme);
         return cdm_damon_fs_read_u64(ctx, p, ret);
+}
+
+int cdm_damon_fs_node_blocks(cdm_ctx *ctx, unsigned node, unsigned **ret, size_t *ret_n)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_free_ unsigned *ids = NULL;
+        size_t n = 0;
+        char p[64];
+        struct dirent *de;
+        int r;
+
+        if (ctx->sys_fd < 0)
+                return -ENOENT;
+        snprintf(p, sizeof(p), "devices/system/node/node%u", node);
+        r = opendir_at(ctx->sys_fd, p, &d);
+        if (r < 0)
+                return r;
+        while ((de = readdir(d))) {
+                unsigned *a;
+                char *end;
+                unsigned long id;
+
+                if (strncmp(de->d_name, "memory", 6) != 0 || de->d_name[6] < '0' || de->d_name[6] > '9')
+                        continue;
+                id = strtoul(de->d_name + 6, &end, 10);
+                if (*end || id > UINT32_MAX)
+                        continue;
+                a = realloc(ids, (n + 1) * sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                ids = a;
+                ids[n++] = (unsigned) id;
+        }
+        *ret = TAKE_PTR(ids);
+        *ret_n = n;
+        return 0;
 }

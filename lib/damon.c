@@ -73,6 +73,22 @@ static const char *u64(char buf[static 24], uint64_t u)
 
 #define UINT_MAX_S "4294967295"
 
+static bool overlaps(const cdm_damon_range *a, const cdm_damon_range *b)
+{
+        return a->start < b->end && b->start < a->end;
+}
+
+/* Drops the memory in @r. */
+static void add_addr_filter(builder *b, const char *s, size_t f, const cdm_damon_range *r)
+{
+        char n[24];
+
+        add(b, "addr", "%s/filters/%zu/type", s, f);
+        add(b, u64(n, r->start), "%s/filters/%zu/addr_start", s, f);
+        add(b, u64(n, r->end), "%s/filters/%zu/addr_end", s, f);
+        add(b, "Y", "%s/filters/%zu/matching", s, f);
+}
+
 static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, const cdm_damon_job *j,
                 bool cold)
 {
@@ -94,16 +110,27 @@ static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, con
         add(b, u64(n, bytes), "%s/quotas/bytes", s);
         add(b, u64(n, CDM_DAMON_RESET_MSEC), "%s/quotas/reset_interval_ms", s);
         add(b, "none", "%s/watermarks/metric", s);
-        add(b, "2", "%s/filters/nr_filters", s);
         /* A filter drops the memory for which "matches" equals "matching": keep the job's
-         * memcg only, and memory outside the device (cold) or inside it (hot). */
+         * memcg only; the cold scheme drops the device range, the hot one every monitored
+         * range outside it (an addr filter with matching N does not keep a range on 6.12). */
+        size_t n_filters = 2;
+
+        if (!cold) {
+                n_filters = 1;
+                for (size_t i = 0; i < p->n_regions; i++)
+                        n_filters += !overlaps(&p->regions[i], &j->device);
+        }
+        add(b, u64(n, n_filters), "%s/filters/nr_filters", s);
         add(b, "memcg", "%s/filters/0/type", s);
         add(b, j->cgroup, "%s/filters/0/memcg_path", s);
         add(b, "N", "%s/filters/0/matching", s);
-        add(b, "addr", "%s/filters/1/type", s);
-        add(b, u64(n, j->device.start), "%s/filters/1/addr_start", s);
-        add(b, u64(n, j->device.end), "%s/filters/1/addr_end", s);
-        add(b, cold ? "Y" : "N", "%s/filters/1/matching", s);
+        if (cold) {
+                add_addr_filter(b, s, 1, &j->device);
+                return;
+        }
+        for (size_t i = 0, f = 1; i < p->n_regions; i++)
+                if (!overlaps(&p->regions[i], &j->device))
+                        add_addr_filter(b, s, f++, &p->regions[i]);
 }
 
 int cdm_damon_build(const cdm_damon_params *p, const cdm_damon_job *jobs, size_t n_jobs,

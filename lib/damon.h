@@ -110,3 +110,5 @@ bool cdm_damon_fs_is_ours(struct cdm_ctx *ctx, unsigned kd);
  * caller just added and which is left with no scheme. Return: 1 yes, 0 no, negative errno. */
 int cdm_damon_fs_probe(struct cdm_ctx *ctx, unsigned kd);
 int cdm_damon_fs_applied(struct cdm_ctx *ctx, unsigned kd, size_t scheme, uint64_t *ret);
+/* The ids of the memory blocks of node @node (nodeN/memoryK), in no order. */
+int cdm_damon_fs_node_blocks(struct cdm_ctx *ctx, unsigned node, unsigned **ret, size_t *ret_n);

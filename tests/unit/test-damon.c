@@ -78,7 +78,13 @@ static void test_build_one_job(void **state)
         assert_string_equal(V(s1, "target_nid"), "0");
         assert_string_equal(V(s1, "access_pattern/nr_accesses/min"), "1");
         assert_string_equal(V(s1, "access_pattern/age/min"), "0");
-        assert_string_equal(V(s1, "filters/1/matching"), "N");
+        /* The hot scheme drops the system range (regions[0]), not the device's. */
+        assert_string_equal(V(s1, "filters/nr_filters"), "2");
+        assert_string_equal(V(s1, "filters/1/type"), "addr");
+        assert_string_equal(V(s1, "filters/1/addr_start"), "0");
+        assert_string_equal(V(s1, "filters/1/addr_end"), "1073741824");
+        assert_string_equal(V(s1, "filters/1/matching"), "Y");
+        assert_string_equal(V(s0, "filters/nr_filters"), "2");
         assert_string_equal(V(s1, "quotas/bytes"), "100000000");
         assert_int_equal(index_of(&w, "kdamonds/2/contexts/0/schemes/2/action"), -1);
 #undef V
