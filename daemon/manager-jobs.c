@@ -22,6 +22,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "manager-damon.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
 #include "manager-move.h"
@@ -187,6 +188,8 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         if (!cgroup_exists(m, cgroup))
                 return msg_printf(ret_msg, JOB_NO_CGROUP, "no cgroup '%s'", cgroup);
         (void) cdm_policy_from_string(policy, &p);
+        if (p == CDM_POLICY_TIERED && (r = manager_damon_check(m, ret_msg)) != JOB_OK)
+                return r;
         r = cdm_jobs_add(&m->jobs, id, cgroup, device, quota, p, now_usec(CLOCK_REALTIME), false, &j);
         if (r < 0)
                 return r;
@@ -202,6 +205,7 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
                         (unsigned long long) quota, device, policy);
         (void) manager_apply_job(m, cgroup);
+        manager_damon_sync(m);
         bus_emit_job_added(m, id);
         return JOB_OK;
 }
@@ -245,6 +249,7 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         /* Fence at once: without its grant, the cycle restricts the cgroup to the system nodes,
          * which in cgroup v2 also moves its pages. */
         cdm_jobs_remove(&m->jobs, id);
+        manager_damon_sync(m); /* DAMON stops moving its pages first */
         (void) manager_cycle(m);
         /* Whatever the cpuset move left behind goes back too. */
         d = m->layout ? cdm_layout_find_device(m->layout, gone.device) : NULL;
@@ -296,6 +301,7 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
         log_info("Quota of job %s set to %llu bytes.", id, (unsigned long long) quota);
         bus_emit_job_changed(m, j);
         bus_emit_device_changed(m, j->device);
+        manager_damon_sync(m);
         (void) manager_cycle(m); /* the audit moves any excess back at once */
         return JOB_OK;
 }
@@ -312,6 +318,12 @@ int manager_set_policy(Manager *m, const char *id, const char *policy, char **re
         e = cdm_jobs_check_policy(policy, &p, ret_msg);
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
+        if (p == CDM_POLICY_TIERED) {
+                int r = manager_damon_check(m, ret_msg);
+
+                if (r != JOB_OK)
+                        return r;
+        }
         {
                 cdm_policy old = j->policy;
                 int r;
@@ -324,6 +336,7 @@ int manager_set_policy(Manager *m, const char *id, const char *policy, char **re
                 }
         }
         bus_emit_job_changed(m, j);
+        manager_damon_sync(m);
         (void) manager_cycle(m);
         return JOB_OK;
 }
@@ -442,4 +455,5 @@ void manager_enforce_jobs(Manager *m)
                 if (j->state != old || j->device_bytes != before_dev || j->system_bytes != before_sys)
                         bus_emit_job_changed(m, j);
         }
+        manager_damon_sync(m);
 }

@@ -14,6 +14,7 @@
 #include "util/strbuf.h"
 
 #define DEFAULT_AUDIT_INTERVAL_USEC 1000000ULL /* 1 s: memory.numa_stat lags; faster wastes CPU */
+#define DEFAULT_COLD_AFTER_USEC 5000000ULL     /* 5 s without access: cold (tiered) */
 #define DEFAULT_MAX_STALL_USEC 20000ULL        /* 20 ms: longest move_pages() a job may feel */
 #define DEFAULT_MAX_JOBS 1024ULL
 #define BANDWIDTH_MAX_MBPS 1000000ULL /* 1 TB/s */
@@ -116,6 +117,7 @@ int cdm_config_new(cdm_config **ret)
         c->repair_migrate = true;
         c->max_stall_usec = DEFAULT_MAX_STALL_USEC;
         c->bandwidth_mbps = 0;
+        c->cold_after_usec = DEFAULT_COLD_AFTER_USEC;
         c->max_jobs = DEFAULT_MAX_JOBS;
         if (!c->state_dir) {
                 free(c);
@@ -276,6 +278,7 @@ static const struct config_key {
         { "isolation", "repair", K_CHOICE, offsetof(cdm_config, repair_migrate), &repair_choice },
         { "migration", "max_stall", K_STALL, offsetof(cdm_config, max_stall_usec), NULL },
         { "migration", "bandwidth", K_BANDWIDTH, offsetof(cdm_config, bandwidth_mbps), NULL },
+        { "policy", "cold_after", K_DURATION, offsetof(cdm_config, cold_after_usec), NULL },
         { "api", "admin_group", K_GROUP, offsetof(cdm_config, admin_group), NULL },
         { "api", "max_jobs", K_MAX_JOBS, offsetof(cdm_config, max_jobs), NULL },
 };
@@ -655,6 +658,8 @@ char *cdm_config_dump(const cdm_config *c)
         strbuf_append(&b, "\n[migration]\n");
         dump_duration(&b, "max_stall", c->max_stall_usec);
         strbuf_printf(&b, "bandwidth = %llu\n", (unsigned long long) c->bandwidth_mbps);
+        strbuf_append(&b, "\n[policy]\n");
+        dump_duration(&b, "cold_after", c->cold_after_usec);
         strbuf_printf(&b, "\n[api]\nadmin_group = %s\nmax_jobs = %llu\n", c->admin_group ?: "",
                         (unsigned long long) c->max_jobs);
         for (size_t i = 0; i < c->n_devices; i++) {

@@ -81,6 +81,8 @@ typedef struct cdm_config {
         /* [migration] */
         uint64_t max_stall_usec;
         uint64_t bandwidth_mbps;
+        /* [policy] */
+        uint64_t cold_after_usec; /* tiered: no access for this long makes memory cold */
         /* [api] */
         char *admin_group;
         uint64_t max_jobs;

@@ -80,15 +80,12 @@ cdm_grant_error cdm_jobs_check_quota(const cdm_jobs *j, const cdm_layout *l, con
         return CDM_GRANT_OK;
 }
 
-/* A policy name a job may have: "tiered" is known but not supported yet. */
+/* A policy name a job may have ("tiered" also needs the kernel: the daemon checks it). */
 cdm_grant_error cdm_jobs_check_policy(const char *policy, cdm_policy *ret, char **ret_msg)
 {
         if (cdm_policy_from_string(policy, ret) < 0)
                 return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_INVALID,
                                 "unknown policy '%.64s' (manual, device-first, tiered)", policy);
-        if (*ret == CDM_POLICY_TIERED)
-                return (cdm_grant_error) msg_printf(ret_msg, CDM_GRANT_NOT_SUPPORTED,
-                                "policy '%s' is not supported yet", policy);
         return CDM_GRANT_OK;
 }
 

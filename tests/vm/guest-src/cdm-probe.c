@@ -20,6 +20,10 @@
  *   cdm-probe poison NODE         one page on NODE, then madvise(MADV_HWPOISON) on it (root):
  *                                 the kernel's memory_failure() as for a hardware error; exit
  *                                 0 when the page was on NODE and the call succeeded
+ *   cdm-probe tier HOT COLD       allocate and fill two regions of HOT and COLD MB, print
+ *                                 "ready", then read every page of the hot one in a loop; on
+ *                                 SIGUSR1 print "hot0=P hot1=P ... cold0=P cold1=P ..." (pages
+ *                                 per node); on SIGUSR2 the two swap roles; exit on SIGTERM
  */
 
 #include <errno.h>
@@ -119,14 +123,60 @@ static int cmd_fill(size_t mb, const char *log)
         return 0;
 }
 
-static volatile sig_atomic_t got_usr1, got_term;
+static volatile sig_atomic_t got_usr1, got_usr2, got_term;
 
 static void on_signal(int sig)
 {
         if (sig == SIGUSR1)
                 got_usr1 = 1;
+        else if (sig == SIGUSR2)
+                got_usr2 = 1;
         else
                 got_term = 1;
+}
+
+static void print_named(const char *name, const unsigned long *counts)
+{
+        for (int i = 0; i < MAX_NODES; i++)
+                if (counts[i])
+                        printf(" %s%d=%lu", name, i, counts[i]);
+}
+
+static int cmd_tier(size_t hot_mb, size_t cold_mb)
+{
+        unsigned long counts[MAX_NODES + 1];
+        size_t bytes[2] = { hot_mb << 20, cold_mb << 20 };
+        unsigned char *p[2] = { map(bytes[0]), map(bytes[1]) };
+        struct sigaction sa = { .sa_handler = on_signal };
+        volatile uint64_t sink = 0;
+        int hot = 0;
+
+        fill(p[0], bytes[0], 1);
+        fill(p[1], bytes[1], 2);
+        sigaction(SIGUSR1, &sa, NULL);
+        sigaction(SIGUSR2, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        printf("ready\n");
+        fflush(stdout);
+        while (!got_term) {
+                for (size_t off = 0; off < bytes[hot]; off += (size_t) page_size)
+                        sink += p[hot][off];
+                usleep(20000);
+                if (got_usr2) {
+                        got_usr2 = 0;
+                        hot = !hot;
+                }
+                if (got_usr1) {
+                        got_usr1 = 0;
+                        where(p[hot], bytes[hot], counts);
+                        print_named("hot", counts);
+                        where(p[!hot], bytes[!hot], counts);
+                        print_named("cold", counts);
+                        printf("\n");
+                        fflush(stdout);
+                }
+        }
+        return 0;
 }
 
 static unsigned char *map_kind(size_t bytes, const char *kind)
@@ -279,10 +329,13 @@ int main(int argc, char *argv[])
                                 argc >= 5 ? argv[4] : "anon");
         if (argc >= 4 && strcmp(argv[1], "move") == 0)
                 return cmd_move(strtoul(argv[2], NULL, 10), atoi(argv[3]));
+        if (argc >= 4 && strcmp(argv[1], "tier") == 0)
+                return cmd_tier(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
         if (argc >= 4 && strcmp(argv[1], "bind") == 0)
                 return cmd_bind(strtoul(argv[2], NULL, 10), atoi(argv[3]));
         if (argc >= 3 && strcmp(argv[1], "poison") == 0)
                 return cmd_poison(atoi(argv[2]));
-        fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE | poison NODE\n");
+        fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE | "
+                        "poison NODE | tier HOT COLD\n");
         return 2;
 }

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The tiered policy: one kdamond of cdmd's own, physical-address monitoring of the system and
+ * device memory, two schemes per tiered job (see lib/damon.h). cdmd adds its kdamond only when
+ * there is none (the kernel rebuilds every kdamond directory when nr_kdamonds is written, so
+ * adding one would wipe another user's), and after a restart it takes back the last kdamond
+ * when that one looks like its own. Other kdamonds are left alone.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "damon.h"
+#include "jobs.h"
+#include "log.h"
+#include "manager-bus.h"
+#include "manager-damon.h"
+#include "manager-jobs.h"
+#include "util/strv.h"
+
+typedef struct ManagerDamon {
+        int kdamond;        /* cdmd's, or -1 */
+        int supported;      /* -1: not probed yet */
+        bool warned;        /* the kdamond could not be set up: said once */
+        cdm_damon_writes last; /* what the kdamond was last given */
+        char **scheme_jobs; /* job id of schemes 2i and 2i+1 */
+        uint64_t *baseline; /* sz_applied of each scheme at the last reading */
+        size_t n_jobs;
+} ManagerDamon;
+
+static ManagerDamon *get(Manager *m)
+{
+        if (!m->damon) {
+                m->damon = calloc(1, sizeof(ManagerDamon));
+                if (m->damon) {
+                        m->damon->kdamond = -1;
+                        m->damon->supported = -1;
+                }
+        }
+        return m->damon;
+}
+
+static void forget_schemes(ManagerDamon *d)
+{
+        strv_free_n(d->scheme_jobs, d->n_jobs);
+        d->scheme_jobs = NULL;
+        free(d->baseline);
+        d->baseline = NULL;
+        d->n_jobs = 0;
+}
+
+void manager_damon_free(Manager *m)
+{
+        if (!m->damon)
+                return;
+        forget_schemes(m->damon);
+        cdm_damon_writes_done(&m->damon->last);
+        free(m->damon);
+        m->damon = NULL;
+}
+
+int manager_damon_check(Manager *m, char **ret_msg)
+{
+        ManagerDamon *d = get(m);
+        uint64_t nr;
+        int r;
+
+        if (!d)
+                return -ENOMEM;
+        if (d->kdamond >= 0 || d->supported == 1)
+                return JOB_OK;
+        if (d->supported == 0 || cdm_damon_fs_read_u64(m->ctx, "kdamonds/nr_kdamonds", &nr) < 0)
+                return msg_printf(ret_msg, JOB_NOT_SUPPORTED, CDM_DAMON_NOT_SUPPORTED_MSG);
+        if (nr > 0) {
+                if (cdm_damon_fs_is_ours(m->ctx, (unsigned) nr - 1))
+                        return JOB_OK;
+                return msg_printf(ret_msg, JOB_NOT_SUPPORTED,
+                                "tiered needs a kdamond of cdmd's own, and DAMON has %llu kdamonds of another user",
+                                (unsigned long long) nr);
+        }
+        /* Try the actions on a kdamond of our own, then remove it again. */
+        r = cdm_damon_fs_write(m->ctx, "kdamonds/nr_kdamonds", "1");
+        if (r >= 0) {
+                r = cdm_damon_fs_probe(m->ctx, 0);
+                (void) cdm_damon_fs_write(m->ctx, "kdamonds/nr_kdamonds", "0");
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Cannot probe DAMON in %s: %m", CDM_DAMON_ADMIN);
+                return msg_printf(ret_msg, JOB_NOT_SUPPORTED, CDM_DAMON_NOT_SUPPORTED_MSG);
+        }
+        d->supported = r > 0;
+        if (!r)
+                return msg_printf(ret_msg, JOB_NOT_SUPPORTED, CDM_DAMON_NOT_SUPPORTED_MSG);
+        return JOB_OK;
+}
+
+/* What DAMON applied since the last reading, added to the jobs' moved bytes. */
+static void collect(Manager *m, ManagerDamon *d)
+{
+        if (d->kdamond < 0 || d->n_jobs == 0 || !cdm_damon_fs_running(m->ctx, (unsigned) d->kdamond))
+                return;
+        if (cdm_damon_fs_state(m->ctx, (unsigned) d->kdamond, "update_schemes_stats") < 0)
+                return;
+        for (size_t i = 0; i < d->n_jobs; i++) {
+                cdm_job *j = d->scheme_jobs[i] ? cdm_jobs_find(&m->jobs, d->scheme_jobs[i]) : NULL;
+                bool changed = false;
+
+                for (size_t k = 0; k < 2; k++) {
+                        uint64_t now, delta;
+
+                        if (cdm_damon_fs_applied(m->ctx, (unsigned) d->kdamond, 2 * i + k, &now) < 0)
+                                continue;
+                        delta = cdm_damon_delta(d->baseline[2 * i + k], now);
+                        d->baseline[2 * i + k] = now;
+                        if (!j || delta == 0)
+                                continue;
+                        if (k == 0)
+                                j->moved_to_device += delta;
+                        else
+                                j->moved_to_system += delta;
+                        changed = true;
+                }
+                if (changed)
+                        bus_emit_job_changed(m, j);
+        }
+}
+
+static void stop(Manager *m, ManagerDamon *d)
+{
+        uint64_t nr = 0;
+
+        (void) cdm_damon_fs_read_u64(m->ctx, "kdamonds/nr_kdamonds", &nr);
+        /* After a restart: a kdamond of ours with no tiered job left. */
+        if (d->kdamond < 0 && nr > 0 && cdm_damon_fs_is_ours(m->ctx, (unsigned) nr - 1))
+                d->kdamond = (int) nr - 1;
+        if (d->kdamond < 0)
+                return;
+        if (cdm_damon_fs_running(m->ctx, (unsigned) d->kdamond)) {
+                int r = cdm_damon_fs_state(m->ctx, (unsigned) d->kdamond, "off");
+
+                if (r < 0)
+                        log_warning_errno(r, "Failed to stop kdamond %d: %m", d->kdamond);
+        }
+        if (nr == (uint64_t) d->kdamond + 1) {
+                char v[24];
+
+                snprintf(v, sizeof(v), "%d", d->kdamond);
+                (void) cdm_damon_fs_write(m->ctx, "kdamonds/nr_kdamonds", v);
+        }
+        log_info("Stopped kdamond %d: no tiered job left.", d->kdamond);
+        d->kdamond = -1;
+        forget_schemes(d);
+        cdm_damon_writes_done(&d->last);
+}
+
+static int acquire(Manager *m, ManagerDamon *d)
+{
+        uint64_t nr;
+        int r;
+
+        if (d->kdamond >= 0)
+                return 0;
+        r = cdm_damon_fs_read_u64(m->ctx, "kdamonds/nr_kdamonds", &nr);
+        if (r < 0)
+                return r;
+        if (nr > 0 && cdm_damon_fs_is_ours(m->ctx, (unsigned) nr - 1)) {
+                d->kdamond = (int) nr - 1;
+                log_info("Taking back kdamond %d, configured by an earlier cdmd.", d->kdamond);
+                return 0;
+        }
+        if (nr > 0)
+                return -EBUSY;
+        r = cdm_damon_fs_write(m->ctx, "kdamonds/nr_kdamonds", "1");
+        if (r < 0)
+                return r;
+        d->kdamond = 0;
+        return 0;
+}
+
+/* The physical ranges of the memory blocks of the nodes in @mask, appended. */
+static int node_ranges(Manager *m, const cdm_nodemask *mask, cdm_damon_range **r, size_t *n)
+{
+        for (int id = -1; (id = cdm_nodemask_next(mask, id)) >= 0;) {
+                _cleanup_free_ unsigned *ids = NULL;
+                size_t k = 0;
+                int q;
+
+                if (cdm_damon_fs_node_blocks(m->ctx, (unsigned) id, &ids, &k) < 0)
+                        continue;
+                q = cdm_damon_blocks_to_ranges(ids, k, m->topo->block_size, r, n);
+                if (q < 0)
+                        return q;
+        }
+        return 0;
+}
+
+void manager_damon_sync(Manager *m)
+{
+        ManagerDamon *d = get(m);
+        _cleanup_free_ cdm_damon_job *jobs = NULL;
+        _cleanup_free_ cdm_damon_range *regions = NULL;
+        cdm_damon_writes w = { 0 };
+        size_t n = 0, n_regions = 0, failed = 0;
+        int system_node, r;
+        bool running;
+
+        if (!d || m->dry_run || !m->layout || !m->topo)
+                return;
+        collect(m, d);
+
+        jobs = calloc(m->jobs.n + 1, sizeof(*jobs));
+        if (!jobs)
+                return;
+        system_node = cdm_nodemask_next(&m->layout->system_nodes, -1);
+        for (size_t i = 0; system_node >= 0 && i < m->jobs.n; i++) {
+                const cdm_job *j = &m->jobs.items[i];
+                const cdm_device *dev = cdm_layout_find_device(m->layout, j->device);
+                _cleanup_free_ cdm_damon_range *dr = NULL;
+                size_t n_dr = 0;
+
+                if (j->policy != CDM_POLICY_TIERED || !dev || j->state == CDM_JOB_SUSPENDED)
+                        continue;
+                if (node_ranges(m, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0)
+                        continue;
+                jobs[n++] = (cdm_damon_job){ .cgroup = j->cgroup,
+                        .device_node = (unsigned) cdm_nodemask_next(&dev->nodes, -1),
+                        .system_node = (unsigned) system_node,
+                        .device = { dr[0].start, dr[n_dr - 1].end },
+                        .quota = j->quota, .device_bytes = j->device_bytes };
+        }
+        if (n == 0) {
+                stop(m, d);
+                return;
+        }
+        if (node_ranges(m, &m->layout->system_nodes, &regions, &n_regions) < 0 ||
+                        node_ranges(m, &m->layout->device_nodes, &regions, &n_regions) < 0)
+                return;
+        r = acquire(m, d);
+        if (r < 0) {
+                if (!d->warned)
+                        log_warning_errno(r, "Cannot get a kdamond for the tiered jobs: %m");
+                d->warned = true;
+                return;
+        }
+        r = cdm_damon_build(&(cdm_damon_params){ .regions = regions, .n_regions = n_regions,
+                                    .cold_after_usec = m->config->cold_after_usec,
+                                    .bandwidth_mbps = m->config->bandwidth_mbps },
+                        jobs, n, (unsigned) d->kdamond, &w);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot build the DAMON configuration of the tiered jobs: %m");
+                return;
+        }
+        running = cdm_damon_fs_running(m->ctx, (unsigned) d->kdamond);
+        if (running && cdm_damon_writes_equal(&w, &d->last)) {
+                cdm_damon_writes_done(&w);
+                return;
+        }
+        r = cdm_damon_fs_apply(m->ctx, &w, &failed);
+        if (r >= 0)
+                r = cdm_damon_fs_state(m->ctx, (unsigned) d->kdamond, running ? "commit" : "on");
+        if (r < 0) {
+                if (!d->warned)
+                        log_warning_errno(r, "Failed to configure kdamond %d (%s%s%s): %m", d->kdamond,
+                                        failed < w.n ? w.items[failed].path : "state",
+                                        failed < w.n ? " = " : "", failed < w.n ? w.items[failed].value : "");
+                d->warned = true;
+                cdm_damon_writes_done(&w);
+                cdm_damon_writes_done(&d->last); /* tried in full again next time */
+                return;
+        }
+        if (!running)
+                log_info("Started kdamond %d for %zu tiered job(s).", d->kdamond, n);
+        d->warned = false;
+        cdm_damon_writes_done(&d->last);
+        d->last = w;
+
+        /* The schemes as they are now, and their counters as the baseline. */
+        forget_schemes(d);
+        d->scheme_jobs = calloc(n, sizeof(char *));
+        d->baseline = calloc(2 * n, sizeof(uint64_t));
+        if (!d->scheme_jobs || !d->baseline) {
+                forget_schemes(d);
+                return;
+        }
+        for (size_t i = 0, k = 0; i < m->jobs.n && k < n; i++)
+                if (streq(m->jobs.items[i].cgroup, jobs[k].cgroup)) {
+                        d->scheme_jobs[k] = strdup(m->jobs.items[i].id);
+                        d->n_jobs = ++k;
+                }
+        if (running && cdm_damon_fs_state(m->ctx, (unsigned) d->kdamond, "update_schemes_stats") >= 0)
+                for (size_t s = 0; s < 2 * d->n_jobs; s++)
+                        (void) cdm_damon_fs_applied(m->ctx, (unsigned) d->kdamond, s, &d->baseline[s]);
+}

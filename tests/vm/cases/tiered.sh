@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The tiered policy on DAMON. 6.12: a job with a 64 MiB region it reads in a loop and a
+# 192 MiB region it wrote once, quota 256 MiB: with policy manual nothing moves; with tiered
+# the cold region goes to the device and the hot one stays in system memory; the roles
+# swapped converge too; revoke leaves nothing on the device and no kdamond of cdmd's
+# running. 6.1 (DAMON without the migrate actions): SetPolicy tiered is NotSupported.
+. /test/lib.sh
+
+JOB=/tiered.slice/job
+DAMON=/sys/kernel/mm/damon/admin
+setup_cgroups tiered.slice
+echo +memory >$CG/tiered.slice/cgroup.subtree_control
+mkdir -p $CG$JOB
+printf '[daemon]\naudit_interval = 1s\nstate_dir = /run/cdmd\n[policy]\ncold_after = 2s\n' >/tmp/cdmd.conf
+
+start_cdmd /tmp/cdmd.conf
+cdmctl grant job --cgroup $JOB --device cdm1 --size 256M || fail "grant failed"
+spawn_in_cgroup $JOB /tmp/tier.out cdm-probe tier 64 192
+probe=$SPAWNED
+wait_ready /tmp/tier.out
+
+if [ "$KERNEL" = 6.1 ]; then
+	status=0
+	out=$(cdmctl set-policy job tiered 2>&1) || status=$?
+	echo "$out"
+	[ $status -ne 0 ] || fail "set-policy tiered succeeded on $KERNEL"
+	expect_match "the refusal" "$out" 'NotSupported'
+	expect_match "the kernel feature named" "$out" 'migrate_hot/migrate_cold'
+	expect_match "the job's policy" "$(cdmctl job job)" 'manual'
+	if [ -e $DAMON/kdamonds/nr_kdamonds ]; then
+		expect_eq "kdamonds left by the probe" "$(cat $DAMON/kdamonds/nr_kdamonds)" 0
+	fi
+	kill -TERM $probe $CDMD
+	pass "tiered refused on $KERNEL"
+	exit 0
+fi
+
+# pages OUT KEY: the count of KEY (hot0, cold1, ...) in the probe's newest report.
+pages() {
+	node_pages "$(probe_report $probe /tmp/tier.out)" "$1"
+}
+
+echo "--- manual: nothing moves"
+sleep 5
+line=$(probe_report $probe /tmp/tier.out)
+echo "$line"
+expect_eq "hot pages on the device (manual)" "$(node_pages "$line" hot1)" 0
+expect_eq "cold pages on the device (manual)" "$(node_pages "$line" cold1)" 0
+
+# damon_dump: what the kdamond's schemes did, for a failure.
+damon_dump() {
+	k=$DAMON/kdamonds/0
+	echo update_schemes_stats >$k/state 2>/dev/null
+	for s in $k/contexts/0/schemes/*/; do
+		echo "$s: $(cat $s/action) nid $(cat $s/target_nid 2>/dev/null)" \
+			"tried $(cat $s/stats/nr_tried)/$(cat $s/stats/sz_tried)" \
+			"applied $(cat $s/stats/nr_applied)/$(cat $s/stats/sz_applied) qt_exceeds $(cat $s/stats/qt_exceeds)"
+		for f in $s/filters/*/; do echo "  filter $(cat $f/type) $(cat $f/matching) $(cat $f/memcg_path) $(cat $f/addr_start 2>/dev/null)-$(cat $f/addr_end 2>/dev/null)"; done
+	done
+	echo update_schemes_tried_regions >$k/state 2>/dev/null
+	for r in $k/contexts/0/schemes/0/tried_regions/*/; do
+		[ -e $r/start ] && echo "  region $(cat $r/start)-$(cat $r/end) acc $(cat $r/nr_accesses) age $(cat $r/age)"
+	done | head -30
+	cat $k/contexts/0/targets/0/regions/*/start $k/contexts/0/targets/0/regions/*/end
+}
+
+# converge HOT_MB COLD_MB: wait (at most 120 s) until >= 90% of the cold region is on node 1
+# and >= 90% of the hot region on node 0; print the time it took.
+converge() {
+	want_hot=$(($1 * 256 * 9 / 10))
+	want_cold=$(($2 * 256 * 9 / 10))
+	t0=$(date +%s)
+	while :; do
+		line=$(probe_report $probe /tmp/tier.out)
+		h=$(node_pages "$line" hot0)
+		c=$(node_pages "$line" cold1)
+		[ "$h" -ge $want_hot ] && [ "$c" -ge $want_cold ] && break
+		[ $(($(date +%s) - t0)) -lt 120 ] || { damon_dump; fail "no convergence: $line"; }
+		sleep 1
+	done
+	echo "converged after $(($(date +%s) - t0)) s: $line"
+}
+
+echo "--- tiered"
+cdmctl set-policy job tiered || { tail -n 20 /tmp/cdmd.log; fail "set-policy tiered failed"; }
+expect_eq "kdamonds" "$(cat $DAMON/kdamonds/nr_kdamonds)" 1
+expect_eq "kdamond state" "$(cat $DAMON/kdamonds/0/state)" on
+converge 64 192
+cdmctl job job
+
+echo "--- roles swapped"
+kill -USR2 $probe
+converge 192 64
+cdmctl job job
+info=$(cdmctl job job)
+expect_match "moved to the device counted" "$info" '[Mm]oved.*[1-9]'
+
+echo "--- revoke"
+cdmctl revoke job || fail "revoke failed"
+line=$(probe_report $probe /tmp/tier.out)
+echo "$line"
+expect_eq "hot pages on the device after revoke" "$(node_pages "$line" hot1)" 0
+expect_eq "cold pages on the device after revoke" "$(node_pages "$line" cold1)" 0
+expect_eq "kdamonds after revoke" "$(cat $DAMON/kdamonds/nr_kdamonds)" 0
+kill -TERM $probe
+kill -TERM $CDMD
+wait $CDMD 2>/dev/null || true
+grep -i kdamond /tmp/cdmd.log
+pass "tiered on $KERNEL"
