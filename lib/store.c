@@ -125,39 +125,12 @@ static int open_parent(cdm_store *s, const char *name, const char **ret_base)
 
 int cdm_store_read(cdm_store *s, const char *name, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
+        _cleanup_close_ int fd = open_regular_at_flags(s->dir_fd, name, O_NOFOLLOW);
 
-        fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return errno == ELOOP ? -EBADF : negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
+        /* A symbolic link, a directory, a FIFO: not a state file. */
+        if (fd == -ELOOP || fd == -EISDIR || fd == -EBADFD)
                 return -EBADF;
-        if ((uint64_t) st.st_size > max)
-                return -EFBIG;
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (len < (size_t) st.st_size) {
-                ssize_t n = read(fd, buf + len, (size_t) st.st_size - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = len;
-        return 0;
+        return fd < 0 ? fd : read_fd(fd, max, ret, ret_len);
 }
 
 int cdm_store_write(cdm_store *s, const char *name, const char *text)
@@ -174,9 +147,9 @@ int cdm_store_write(cdm_store *s, const char *name, const char *text)
 int cdm_store_append(cdm_store *s, const char *name, const char *text)
 {
         _cleanup_close_ int fd = -1;
-        size_t off = 0, len = strlen(text);
         struct stat st;
         bool created;
+        int r;
 
         fd = openat(s->dir_fd, name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         created = fd < 0 && errno == ENOENT;
@@ -188,15 +161,9 @@ int cdm_store_append(cdm_store *s, const char *name, const char *text)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
                 return -EBADF;
-        while (off < len) {
-                ssize_t n = write(fd, text + off, len - off);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                off += (size_t) n;
-        }
+        r = write_all(fd, text, strlen(text));
+        if (r < 0)
+                return r;
         if (fsync(fd) < 0)
                 return negative_errno();
         if (created && fsync(s->dir_fd) < 0)

@@ -29,10 +29,15 @@
  */
 int open_regular_at(int dirfd, const char *path)
 {
+        return open_regular_at_flags(dirfd, path, 0);
+}
+
+int open_regular_at_flags(int dirfd, const char *path, int flags)
+{
         _cleanup_close_ int fd = -1;
         struct stat st;
 
-        fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0)
@@ -70,13 +75,15 @@ const char *read_error_to_string(int r)
  */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd = open_regular_at(dirfd, path);
+
+        return fd < 0 ? fd : read_fd(fd, max, ret, ret_len);
+}
+
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, size = 4096;
-
-        fd = open_regular_at(dirfd, path);
-        if (fd < 0)
-                return fd;
 
         buf = malloc(size + 1);
         if (!buf)
@@ -138,6 +145,20 @@ int write_file_at(int dirfd, const char *path, const char *s)
         return 0;
 }
 
+int write_all(int fd, const char *s, size_t len)
+{
+        for (size_t off = 0; off < len;) {
+                ssize_t n = write(fd, s + off, len - off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                off += (size_t) n;
+        }
+        return 0;
+}
+
 /**
  * write_file_atomic_at() - replace a file atomically: temporary file, fsync, rename
  * @dirfd: directory the path is relative to (not consumed); the file lives directly in it
@@ -151,7 +172,6 @@ int write_file_atomic_at(int dirfd, const char *path, const char *s, size_t len)
 {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
-        size_t off = 0;
         int r;
 
         if (asprintf(&tmp, "%s.tmp.%d", path, (int) getpid()) < 0)
@@ -161,16 +181,9 @@ int write_file_atomic_at(int dirfd, const char *path, const char *s, size_t len)
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return negative_errno();
-        while (off < len) {
-                ssize_t n = write(fd, s + off, len - off);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = negative_errno();
-                        goto fail;
-                }
-                off += (size_t) n;
-        }
+        r = write_all(fd, s, len);
+        if (r < 0)
+                goto fail;
         if (fsync(fd) < 0) {
                 r = negative_errno();
                 goto fail;
