@@ -259,12 +259,6 @@ static int set_state(Manager *m, DeviceState *s, DevState state, const char *rea
         return 0;
 }
 
-static int state_error(Manager *m, int r, char **ret_msg)
-{
-        return msg_printf(ret_msg, JOB_STATE, "cannot save the change in %s: %s; nothing was changed",
-                        m->config->state_dir, strerror(-r));
-}
-
 int manager_drain(Manager *m, const char *device, const char *reason, bool fault, char **ret_msg)
 {
         DeviceState *s;
@@ -282,7 +276,7 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
         }
         r = set_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason, true);
         if (r < 0)
-                return state_error(m, r, ret_msg);
+                return manager_state_error(m, r, ret_msg);
         s->fault = fault;
         /* Fence now, within the call; the evacuation runs in the next cycle, right after the
          * reply, so the caller is not held for as long as moving the pages takes. */
@@ -310,7 +304,7 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
         }
         r = set_state(m, s, DEV_ONLINE, "resumed", true);
         if (r < 0)
-                return state_error(m, r, ret_msg);
+                return manager_state_error(m, r, ret_msg);
         s->evacuation_pending = false;
         s->watching = false;
         (void) manager_cycle(m); /* onlines the blocks (movable) and reopens the jobs */

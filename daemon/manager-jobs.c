@@ -140,7 +140,7 @@ static void restore_memcg(Manager *m, cdm_job *j)
         }
 }
 
-static int state_error(Manager *m, int r, char **ret_msg)
+int manager_state_error(Manager *m, int r, char **ret_msg)
 {
         return msg_printf(ret_msg, JOB_STATE, "cannot save the change in %s: %s; nothing was changed",
                         m->config->state_dir, strerror(-r));
@@ -199,7 +199,7 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
                 r = manager_save_job(m, j);
         if (r < 0) {
                 cdm_jobs_remove(&m->jobs, id);
-                return state_error(m, r, ret_msg);
+                return manager_state_error(m, r, ret_msg);
         }
         raise_memcg(m, j);
         log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
@@ -237,7 +237,7 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
                 return msg_printf(ret_msg, JOB_NO_JOB, "no job '%s'", id);
         r = manager_forget_job(m, id);
         if (r < 0)
-                return state_error(m, r, ret_msg);
+                return manager_state_error(m, r, ret_msg);
         /* Keep what is needed after the job is out of the table. */
         gone = (cdm_job){ .id = strdup(j->id), .cgroup = strdup(j->cgroup), .device = strdup(j->device),
                 .saved_memory_max = TAKE_PTR(j->saved_memory_max),
@@ -293,7 +293,7 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
                 r = manager_save_job(m, j);
                 if (r < 0) {
                         j->quota = old;
-                        return state_error(m, r, ret_msg);
+                        return manager_state_error(m, r, ret_msg);
                 }
         }
         /* The memcg limits: their saved values plus the new quota. */
@@ -332,7 +332,7 @@ int manager_set_policy(Manager *m, const char *id, const char *policy, char **re
                 r = manager_save_job(m, j);
                 if (r < 0) {
                         j->policy = old;
-                        return state_error(m, r, ret_msg);
+                        return manager_state_error(m, r, ret_msg);
                 }
         }
         bus_emit_job_changed(m, j);

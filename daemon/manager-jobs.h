@@ -18,6 +18,8 @@ typedef enum JobError {
         _JOB_ERROR_MAX,
 } JobError;
 
+/* JOB_STATE with a message naming the cause @r of a failed save, for any change's caller. */
+int manager_state_error(Manager *m, int r, char **ret_msg);
 /* Each returns JOB_OK, a JobError with *ret_msg (heap, may be NULL), or a negative errno. */
 int manager_grant(Manager *m, const char *id, const char *cgroup, const char *device,
                 uint64_t quota, const char *policy, char **ret_msg);
