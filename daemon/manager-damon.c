@@ -24,6 +24,7 @@ typedef struct ManagerDamon {
         int kdamond;        /* cdmd's, or -1 */
         int supported;      /* -1: not probed yet */
         bool warned;        /* the kdamond could not be set up: said once */
+        bool looked;        /* a kdamond of an earlier cdmd was looked for (once) */
         cdm_damon_writes last; /* what the kdamond was last given */
         char **scheme_jobs; /* job id of schemes 2i and 2i+1 */
         uint64_t *baseline; /* sz_applied of each scheme at the last reading */
@@ -131,8 +132,12 @@ static void stop(Manager *m, ManagerDamon *d)
 {
         uint64_t nr = 0;
 
+        /* Called after every audit without a tiered job: sysfs is read only when there is a
+         * kdamond of ours to stop, or once after start for one an earlier cdmd left. */
+        if (d->kdamond < 0 && d->looked)
+                return;
+        d->looked = true;
         (void) cdm_damon_fs_read_u64(m->ctx, "kdamonds/nr_kdamonds", &nr);
-        /* After a restart: a kdamond of ours with no tiered job left. */
         if (d->kdamond < 0 && nr > 0 && cdm_damon_fs_is_ours(m->ctx, (unsigned) nr - 1))
                 d->kdamond = (int) nr - 1;
         if (d->kdamond < 0)
