@@ -81,10 +81,6 @@ wait_for 20 sh -c "[ \"\$(busctl --system get-property $BUS $(device_path cdm1) 
 # --- damaged files ---
 expect "grant s3" 0 "" -- ctl grant s3 --cgroup "$J43" --device cdm1 --size 1M
 daemon_stop TERM || true
-# Plain files keep what was written: read back "online_movable" as the kernel would ("online").
-for f in "$TMP"/root/sys/devices/system/memory/memory*/state; do
-        [ "$(cat "$f")" = online_movable ] && echo online > "$f"
-done
 printf 'garbage without any tab\n' > "$STATE/devices"
 printf 's1\t/system.slice/slurmstepd.scope/job_42\0\tcdm1\t1\tmanual\t1\t0\t-\t-\n' > "$STATE/jobs.d/s1.job"
 : > "$STATE/jobs.d/s3.job"
