@@ -32,6 +32,7 @@ _printf_(3, 4) int log_full_errno(int level, int r, const char *fmt, ...);
 #define CDMD_MESSAGE_FAULT "a89764e2cf7b49fe9799ec5f400e9fb6"
 #define CDMD_MESSAGE_DRAIN "a3e11c6e96bc47f187a814844b620a77"
 #define CDMD_MESSAGE_FENCE_DRIFT "44b85eacc221485ca0dd1ac27e4b38ef"
+#define CDMD_MESSAGE_NUMA_MISS "d308f04360ae47299eb7f495a91ff2ad"
 
 typedef struct LogEvent {
         const char *message_id;

@@ -23,6 +23,7 @@
 #include "manager-jobs.h"
 #include "manager-metrics.h"
 #include "manager-move.h"
+#include "manager-numa.h"
 #include "manager.h"
 #include "migrate.h"
 #include "sys.h"
@@ -137,6 +138,7 @@ int manager_audit(Manager *m)
                         repair_item(m, it);
         }
         m->last_spilled = m->audit.spilled_bytes;
+        manager_check_numa_counters(m);
         move_root_processes(m);
         manager_enforce_jobs(m);
         manager_watch_devices(m);

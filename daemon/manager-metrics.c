@@ -45,6 +45,14 @@ char *manager_metrics_format(Manager *m)
         strbuf_append(&b, "# HELP cdmd_fence_drift_total Fences found changed by someone else and put back.\n"
                           "# TYPE cdmd_fence_drift_total counter\n");
         strbuf_printf(&b, "cdmd_fence_drift_total %llu\n", (unsigned long long) m->fence_drift_total);
+        strbuf_append(&b, "# HELP cdmd_numa_miss_pages_total numa_miss of the device nodes since start: pages that spilled there.\n"
+                          "# TYPE cdmd_numa_miss_pages_total counter\n");
+        strbuf_printf(&b, "cdmd_numa_miss_pages_total %llu\n", (unsigned long long) m->numa_miss_pages);
+        strbuf_append(&b, "# TYPE cdmd_numa_foreign_pages_total counter\n");
+        strbuf_printf(&b, "cdmd_numa_foreign_pages_total %llu\n", (unsigned long long) m->numa_foreign_pages);
+        strbuf_append(&b, "# HELP cdmd_numa_alarms_total Audits that alarmed on numa_miss/numa_foreign caused without a grant.\n"
+                          "# TYPE cdmd_numa_alarms_total counter\n");
+        strbuf_printf(&b, "cdmd_numa_alarms_total %llu\n", (unsigned long long) m->numa_alarms);
         strbuf_append(&b, "# TYPE cdmd_alarms gauge\n");
         strbuf_printf(&b, "cdmd_alarms %zu\n", m->audit.n_alarms);
         strbuf_append(&b, "# TYPE cdmd_device_total_bytes gauge\n# TYPE cdmd_device_free_bytes gauge\n"

@@ -17,6 +17,7 @@
 #include "knobs.h"
 #include "log.h"
 #include "manager-damon.h"
+#include "manager-numa.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
 #include "manager-migrate.h"
@@ -130,6 +131,7 @@ Manager *manager_free(Manager *m)
         if (!m)
                 return NULL;
         manager_damon_free(m);
+        manager_numa_free(m);
         cdm_plan_done(&m->plan);
         cdm_audit_done(&m->audit);
         cdm_cgroup_tree_free(m->cgroups);

@@ -65,6 +65,10 @@ typedef struct Manager {
         bool devices_unknown; /* the devices file was damaged: every device fails at first sight */
         uint64_t last_audit_usec;
         struct ManagerDamon *damon; /* the tiered jobs' kdamond (manager-damon.c) */
+        struct ManagerNuma *numa;   /* numastat baselines (manager-numa.c) */
+        uint64_t numa_miss_pages;    /* on device nodes, since start */
+        uint64_t numa_foreign_pages;
+        uint64_t numa_alarms;        /* audits that alarmed on them */
 
         struct ev_loop *loop;
         void *watchers; /* manager-loop.c's private state */

@@ -128,16 +128,29 @@ static int audit_cgroup(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_c
         return 0;
 }
 
-/* The root cgroup's own share of a device: node usage minus what its children hold. */
-static int audit_root_share(const cdm_isolation_input *in, const cdm_device *d, uint64_t children,
-                cdm_audit *a)
+/*
+ * The root cgroup's own share of a device: node usage minus what its children hold. The
+ * node's figure was read with the topology, before the children's; a child that freed memory
+ * in between (a process exiting, pages moved away) would show as the root's. So the node is
+ * read again after the children and the smaller of the two reads counts: a child that grew
+ * in between then makes the share smaller, never larger.
+ */
+static int audit_root_share(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_device *d,
+                uint64_t children, cdm_audit *a)
 {
         uint64_t node_use = 0;
 
         for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
                 const cdm_node *n = cdm_topology_find_node(in->topo, (unsigned) id);
-                if (n)
-                        node_use += n->mem.anon_pages + n->mem.file_pages;
+                cdm_meminfo now;
+                uint64_t use;
+
+                if (!n)
+                        continue;
+                use = n->mem.anon_pages + n->mem.file_pages;
+                if (cdm_node_read_meminfo(ctx, (unsigned) id, &now) >= 0)
+                        use = MIN(use, now.anon_pages + now.file_pages);
+                node_use += use;
         }
         if (node_use <= children + CDM_AUDIT_ROOT_NOISE_BYTES)
                 return 0;
@@ -159,7 +172,7 @@ static int audit_cgroups(cdm_ctx *ctx, const cdm_isolation_input *in, const cdm_
                                 roles->role[i] != CDM_CGROUP_JOB_INNER)
                         r = audit_cgroup(ctx, in, roles, i, children, a);
         for (size_t k = 0; r >= 0 && k < in->layout->n_devices; k++)
-                r = audit_root_share(in, &in->layout->devices[k], children[k], a);
+                r = audit_root_share(ctx, in, &in->layout->devices[k], children[k], a);
         return r;
 }
 

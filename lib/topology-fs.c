@@ -204,6 +204,22 @@ static int read_blocks(cdm_ctx *ctx, cdm_node *n)
         return 0;
 }
 
+int cdm_node_read_meminfo(cdm_ctx *ctx, unsigned id, cdm_meminfo *ret)
+{
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        const char *what = NULL;
+        size_t len;
+        int r;
+
+        if (asprintf(&path, NODE_DIR "/node%u/meminfo", id) < 0)
+                return -ENOMEM;
+        r = read_sys(ctx, path, false, &buf, &len);
+        if (r < 0)
+                return r;
+        r = cdm_parse_meminfo(buf, len, id, ret, &what);
+        return r < 0 ? bad_file(ctx, path, r, what) : 0;
+}
+
 static int read_node(cdm_ctx *ctx, cdm_topology *t, cdm_node *n)
 {
         _cleanup_free_ char *path = NULL, *buf = NULL;

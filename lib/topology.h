@@ -103,6 +103,8 @@ struct cdm_topology {
 };
 
 const cdm_node *cdm_topology_find_node(const cdm_topology *t, unsigned id);
+/* A node's meminfo read again, now (the audit's second look at a racing figure). */
+int cdm_node_read_meminfo(cdm_ctx *ctx, unsigned id, cdm_meminfo *ret);
 cdm_topology *cdm_topology_new(void);
 void cdm_node_done(cdm_node *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_topology *, cdm_topology_free);

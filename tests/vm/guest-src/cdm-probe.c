@@ -20,10 +20,16 @@
  *   cdm-probe poison NODE         one page on NODE, then madvise(MADV_HWPOISON) on it (root):
  *                                 the kernel's memory_failure() as for a hardware error; exit
  *                                 0 when the page was on NODE and the call succeeded
+ *   cdm-probe spill MB            allocate 2 MiB chunks until MB of them landed off node 0
+ *                                 (node 0 ran short: the kernel spilled), free the chunks on
+ *                                 node 0 so that the pressure ends, print "ready", and hold
+ *                                 the rest like hold (SIGUSR1: "nodes ... checksum ...")
  *   cdm-probe tier HOT COLD       allocate and fill two regions of HOT and COLD MB, print
  *                                 "ready", then read every page of the hot one in a loop; on
  *                                 SIGUSR1 print "hot0=P hot1=P ... cold0=P cold1=P ..." (pages
- *                                 per node); on SIGUSR2 the two swap roles; exit on SIGTERM
+ *                                 per node) and "passes=N pass_us=T" (hot passes since the
+ *                                 last report and their mean time); on SIGUSR2 the two swap
+ *                                 roles; exit on SIGTERM
  */
 
 #include <errno.h>
@@ -34,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_NODES 64
@@ -160,9 +167,19 @@ static int cmd_tier(size_t hot_mb, size_t cold_mb)
         sigaction(SIGTERM, &sa, NULL);
         printf("ready\n");
         fflush(stdout);
+        unsigned long passes = 0;
+        uint64_t pass_ns = 0;
+
         while (!got_term) {
+                struct timespec t0, t1;
+
+                clock_gettime(CLOCK_MONOTONIC, &t0);
                 for (size_t off = 0; off < bytes[hot]; off += (size_t) page_size)
                         tier_sink += p[hot][off];
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                pass_ns += (uint64_t) (t1.tv_sec - t0.tv_sec) * 1000000000ULL + (uint64_t) t1.tv_nsec -
+                           (uint64_t) t0.tv_nsec;
+                passes++;
                 usleep(20000);
                 if (got_usr2) {
                         got_usr2 = 0;
@@ -174,7 +191,11 @@ static int cmd_tier(size_t hot_mb, size_t cold_mb)
                         print_named("hot", counts);
                         where(p[!hot], bytes[!hot], counts);
                         print_named("cold", counts);
-                        printf("\n");
+                        /* The hot region's read time per pass since the last report. */
+                        printf(" passes=%lu pass_us=%llu\n", passes,
+                                        passes ? (unsigned long long) (pass_ns / passes / 1000) : 0ULL);
+                        passes = 0;
+                        pass_ns = 0;
                         fflush(stdout);
                 }
         }
@@ -291,6 +312,63 @@ static int cmd_bind(size_t mb, int node)
         return counts[node] == n ? 0 : 1;
 }
 
+#define SPILL_CHUNK (2u << 20)
+#define SPILL_MAX_CHUNKS 8192 /* 16 GiB */
+
+static int cmd_spill(size_t mb)
+{
+        static unsigned char *chunks[SPILL_MAX_CHUNKS];
+        size_t per = SPILL_CHUNK / (size_t) page_size, n = 0, kept = 0, spilled = 0;
+        unsigned long counts[MAX_NODES + 1], total[MAX_NODES + 1] = { 0 };
+        struct sigaction sa = { .sa_handler = on_signal };
+
+        while (spilled * (size_t) page_size < mb << 20) {
+                if (n == SPILL_MAX_CHUNKS) {
+                        fprintf(stderr, "no spill after %zu chunks\n", n);
+                        return 1;
+                }
+                chunks[n] = map(SPILL_CHUNK);
+                fill(chunks[n], SPILL_CHUNK, n);
+                where(chunks[n], SPILL_CHUNK, counts);
+                spilled += per - counts[0];
+                n++;
+        }
+        for (size_t i = 0; i < n; i++) {
+                where(chunks[i], SPILL_CHUNK, counts);
+                if (counts[0] == per) {
+                        munmap(chunks[i], SPILL_CHUNK);
+                        chunks[i] = NULL;
+                } else {
+                        kept++;
+                }
+        }
+        sigaction(SIGUSR1, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        printf("ready: %zu of %zu chunks kept\n", kept, n);
+        fflush(stdout);
+        while (!got_term) {
+                pause();
+                if (got_usr1) {
+                        int ok = 1;
+
+                        got_usr1 = 0;
+                        memset(total, 0, sizeof(total));
+                        for (size_t i = 0; i < n; i++) {
+                                if (!chunks[i])
+                                        continue;
+                                where(chunks[i], SPILL_CHUNK, counts);
+                                for (int k = 0; k <= MAX_NODES; k++)
+                                        total[k] += counts[k];
+                                ok &= verify(chunks[i], SPILL_CHUNK, i);
+                        }
+                        print_nodes(stdout, total);
+                        printf(" checksum %s\n", ok ? "ok" : "BAD");
+                        fflush(stdout);
+                }
+        }
+        return 0;
+}
+
 static void on_sigbus(int sig)
 {
         (void) sig; /* the kernel tells the page's owner (BUS_MCEERR_AO): it is this process */
@@ -337,7 +415,9 @@ int main(int argc, char *argv[])
                 return cmd_bind(strtoul(argv[2], NULL, 10), atoi(argv[3]));
         if (argc >= 3 && strcmp(argv[1], "poison") == 0)
                 return cmd_poison(atoi(argv[2]));
+        if (argc >= 3 && strcmp(argv[1], "spill") == 0)
+                return cmd_spill(strtoul(argv[2], NULL, 10));
         fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE | "
-                        "poison NODE | tier HOT COLD\n");
+                        "poison NODE | spill MB | tier HOT COLD\n");
         return 2;
 }
