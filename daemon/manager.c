@@ -260,13 +260,23 @@ int manager_set_grants_from_config(Manager *m)
         for (size_t k = 0; k < m->config->n_jobs; k++) {
                 const cdm_config_job *cj = &m->config->jobs[k];
                 cdm_job *j = cdm_jobs_find(&m->jobs, cj->name);
+                cdm_policy policy = cj->policy;
                 int r;
 
+                if (policy == CDM_POLICY_TIERED && !m->dry_run) {
+                        _cleanup_free_ char *msg = NULL;
+
+                        if (manager_damon_check(m, &msg) != JOB_OK) {
+                                log_warning("[job %s] in %s:%u: %s; it runs with policy manual.", cj->name,
+                                                cj->file, cj->line, msg ?: "tiered is not supported here");
+                                policy = CDM_POLICY_MANUAL;
+                        }
+                }
                 if (j && j->from_config) {
-                        if (j->quota == cj->quota && j->policy == cj->policy)
+                        if (j->quota == cj->quota && j->policy == policy)
                                 continue;
                         j->quota = cj->quota;
-                        j->policy = cj->policy;
+                        j->policy = policy;
                         /* The configuration is the record of a [job]: a failed save is logged
                          * and the next start reads the section again. */
                         (void) manager_save_job(m, j);
@@ -277,7 +287,7 @@ int manager_set_grants_from_config(Manager *m)
                                         "inside or above it), ignoring.", cj->name, cj->file, cj->line);
                         continue;
                 }
-                r = cdm_jobs_add(&m->jobs, cj->name, cj->cgroup, cj->device, cj->quota, cj->policy,
+                r = cdm_jobs_add(&m->jobs, cj->name, cj->cgroup, cj->device, cj->quota, policy,
                                 now, true, &j);
                 if (r < 0)
                         return log_error_errno(r, "Out of memory.");

@@ -529,9 +529,7 @@ static int set_job(cdm_config *c, const char *name, const char *key, const char 
         }
         if (streq(key, "policy")) {
                 if (cdm_policy_from_string(v, &j->policy) < 0)
-                        return *what = "expected 'manual' or 'device-first'", -EINVAL;
-                if (j->policy == CDM_POLICY_TIERED)
-                        return *what = "policy 'tiered' is not supported yet", -EINVAL;
+                        return *what = "expected 'manual', 'device-first' or 'tiered'", -EINVAL;
                 return 0;
         }
         return *what = "unknown key", -ENOENT;

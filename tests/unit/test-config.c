@@ -161,7 +161,8 @@ static void test_errors_name_file_and_line(void **state)
         expect_error("[job j]\ncgroup = /a/../b\n", "without '..'");
         expect_error("[job j]\ncgroup = /\n", "expected an absolute cgroup path");
         expect_error("[job j]\ncgroup = /a\ndevice = gpu0\n", "[job j] needs 'quota ='");
-        expect_error("[job j]\ncgroup = /a\ndevice = gpu0\nquota = 1G\npolicy = tiered\n", "not supported yet");
+        expect_error("[job j]\ncgroup = /a\ndevice = gpu0\nquota = 1G\npolicy = lukewarm\n",
+                        "expected 'manual', 'device-first' or 'tiered'");
         expect_error("[job j]\ncgroup = /a\ndevice = g\nquota = 1G\n[job k]\ncgroup = /a\ndevice = g\nquota = 1G\n",
                         "test.conf:5: [job k] cgroup '/a' is already granted to [job j]");
         expect_error("[daemon]\nthis line has no equals sign\n", "test.conf:2: syntax error");

@@ -4,8 +4,9 @@
 # The tiered policy on DAMON. 6.12: a job with a 64 MiB region it reads in a loop and a
 # 192 MiB region it wrote once, quota 256 MiB: with policy manual nothing moves; with tiered
 # the cold region goes to the device and the hot one stays in system memory; the roles
-# swapped converge too; revoke leaves nothing on the device and no kdamond of cdmd's
-# running. 6.1 (DAMON without the migrate actions): SetPolicy tiered is NotSupported.
+# swapped converge too; a lower quota brings the device share down to it; after cdmd is
+# killed and started again it takes its kdamond back and the pages still follow; revoke
+# leaves nothing on the device and no kdamond of cdmd's running. 6.1 (DAMON without the migrate actions): SetPolicy tiered is NotSupported.
 . /test/lib.sh
 
 JOB=/tiered.slice/job
@@ -32,6 +33,12 @@ if [ "$KERNEL" = 6.1 ]; then
 	if [ -e $DAMON/kdamonds/nr_kdamonds ]; then
 		expect_eq "kdamonds left by the probe" "$(cat $DAMON/kdamonds/nr_kdamonds)" 0
 	fi
+	echo "--- a tiered [job] section on $KERNEL: granted manual, with a warning"
+	mkdir -p $CG/tiered.slice/static
+	printf '[job static]\ncgroup = /tiered.slice/static\ndevice = cdm1\nquota = 64M\npolicy = tiered\n' >>/tmp/cdmd.conf
+	cdmctl reload || fail "reload failed"
+	expect_match "the static job's policy" "$(cdmctl job static)" 'manual'
+	expect_match "the warning" "$(cat /tmp/cdmd.log)" '\[job static\] in /tmp/cdmd.conf:[0-9]+: tiered needs DAMON.*runs with policy manual'
 	kill -TERM $probe $CDMD
 	pass "tiered refused on $KERNEL"
 	exit 0
@@ -56,7 +63,10 @@ damon_dump() {
 	for s in $k/contexts/0/schemes/*/; do
 		echo "$s: $(cat $s/action) nid $(cat $s/target_nid 2>/dev/null)" \
 			"tried $(cat $s/stats/nr_tried)/$(cat $s/stats/sz_tried)" \
-			"applied $(cat $s/stats/nr_applied)/$(cat $s/stats/sz_applied) qt_exceeds $(cat $s/stats/qt_exceeds)"
+			"applied $(cat $s/stats/nr_applied)/$(cat $s/stats/sz_applied) qt_exceeds $(cat $s/stats/qt_exceeds)" \
+			"quota $(cat $s/quotas/bytes) B $(cat $s/quotas/ms) ms per $(cat $s/quotas/reset_interval_ms) ms" \
+			"access $(cat $s/access_pattern/nr_accesses/min)-$(cat $s/access_pattern/nr_accesses/max)" \
+			"age $(cat $s/access_pattern/age/min)-$(cat $s/access_pattern/age/max)"
 		for f in $s/filters/*/; do echo "  filter $(cat $f/type) $(cat $f/matching) $(cat $f/memcg_path) $(cat $f/addr_start 2>/dev/null)-$(cat $f/addr_end 2>/dev/null)"; done
 	done
 	echo update_schemes_tried_regions >$k/state 2>/dev/null
@@ -66,7 +76,7 @@ damon_dump() {
 	cat $k/contexts/0/targets/0/regions/*/start $k/contexts/0/targets/0/regions/*/end
 }
 
-# converge HOT_MB COLD_MB: wait (at most 120 s) until >= 90% of the cold region is on node 1
+# converge HOT_MB COLD_MB: wait (at most 180 s) until >= 90% of the cold region is on node 1
 # and >= 90% of the hot region on node 0; print the time it took.
 converge() {
 	want_hot=$(($1 * 256 * 9 / 10))
@@ -77,7 +87,7 @@ converge() {
 		h=$(node_pages "$line" hot0)
 		c=$(node_pages "$line" cold1)
 		[ "$h" -ge $want_hot ] && [ "$c" -ge $want_cold ] && break
-		[ $(($(date +%s) - t0)) -lt 120 ] || { damon_dump; fail "no convergence: $line"; }
+		[ $(($(date +%s) - t0)) -lt 180 ] || { damon_dump; fail "no convergence: $line"; }
 		sleep 1
 	done
 	echo "converged after $(($(date +%s) - t0)) s: $line"
@@ -89,6 +99,44 @@ expect_eq "kdamonds" "$(cat $DAMON/kdamonds/nr_kdamonds)" 1
 expect_eq "kdamond state" "$(cat $DAMON/kdamonds/0/state)" on
 converge 64 192
 cdmctl job job
+
+echo "--- quota lowered to 96M: the device share follows"
+cdmctl set-quota job 96M || fail "set-quota failed"
+limit=$((96 * 256 + 256)) # pages; 1 MiB of slack for what is in flight
+t0=$(date +%s)
+while :; do
+	line=$(probe_report $probe /tmp/tier.out)
+	dev=$(($(node_pages "$line" hot1) + $(node_pages "$line" cold1)))
+	[ $dev -le $limit ] && break
+	[ $(($(date +%s) - t0)) -lt 60 ] || { damon_dump; fail "device share above the quota after 60 s: $line"; }
+	sleep 1
+done
+echo "down to the quota after $(($(date +%s) - t0)) s: $line"
+sleep 5 # DAMON keeps moving cold pages, never past the quota
+line=$(probe_report $probe /tmp/tier.out)
+dev=$(($(node_pages "$line" hot1) + $(node_pages "$line" cold1)))
+echo "5 s later: $line"
+[ $dev -le $limit ] || fail "device share grew past the quota again: $dev pages"
+[ $dev -ge $((64 * 256)) ] || fail "the device is no longer used up to the quota: $dev pages"
+cdmctl set-quota job 256M || fail "set-quota back failed"
+
+echo "--- cdmd killed and started again: the kdamond is taken back"
+kill -KILL $CDMD
+wait $CDMD 2>/dev/null || true
+expect_eq "kdamonds while cdmd is down" "$(cat $DAMON/kdamonds/nr_kdamonds)" 1
+start_cdmd /tmp/cdmd.conf
+cdmctl job job
+expect_match "the job's policy after the restart" "$(cdmctl job job)" 'tiered'
+i=0
+until grep -q 'Taking back kdamond 0' /tmp/cdmd.log; do
+	[ $i -lt 30 ] || fail "cdmd did not take the kdamond back"
+	sleep 1
+	i=$((i + 1))
+done
+expect_eq "kdamonds after the restart" "$(cat $DAMON/kdamonds/nr_kdamonds)" 1
+# The quota step left part of the cold region in system memory; the kdamond went on while
+# cdmd was down, and the roles swapped below are followed by the one taken back.
+converge 64 192
 
 echo "--- roles swapped"
 kill -USR2 $probe
@@ -104,6 +152,29 @@ echo "$line"
 expect_eq "hot pages on the device after revoke" "$(node_pages "$line" hot1)" 0
 expect_eq "cold pages on the device after revoke" "$(node_pages "$line" cold1)" 0
 expect_eq "kdamonds after revoke" "$(cat $DAMON/kdamonds/nr_kdamonds)" 0
+
+echo "--- the same cgroup as a tiered [job] section"
+# A new probe: the revoke put the old one's hot and cold pages side by side in physical
+# memory, where DAMON's physical regions cannot tell them apart.
+kill -TERM $probe
+wait $probe 2>/dev/null || true
+spawn_in_cgroup $JOB /tmp/tier.out cdm-probe tier 64 192
+probe=$SPAWNED
+wait_ready /tmp/tier.out
+cp /tmp/cdmd.conf /tmp/cdmd.conf.orig
+printf '[job static]\ncgroup = %s\ndevice = cdm1\nquota = 256M\npolicy = tiered\n' $JOB >>/tmp/cdmd.conf
+cdmctl reload || fail "reload failed"
+expect_match "the static job's policy" "$(cdmctl job static)" 'tiered'
+converge 64 192
+expect_eq "kdamonds with the [job] section" "$(cat $DAMON/kdamonds/nr_kdamonds)" 1
+cp /tmp/cdmd.conf.orig /tmp/cdmd.conf
+cdmctl reload || fail "reload failed"
+i=0
+until [ "$(cat $DAMON/kdamonds/nr_kdamonds)" = 0 ]; do
+	[ $i -lt 30 ] || fail "the kdamond outlived the [job] section"
+	sleep 1
+	i=$((i + 1))
+done
 kill -TERM $probe
 kill -TERM $CDMD
 wait $CDMD 2>/dev/null || true
