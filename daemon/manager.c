@@ -153,17 +153,13 @@ Manager *manager_free(Manager *m)
         return NULL;
 }
 
-int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_knobs,
-                ManagerInput *ret)
+/* The input with @grants (taken, freed by manager_input_end()). */
+static int input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_knobs, cdm_grant *grants,
+                size_t n_grants, ManagerInput *ret)
 {
-        ManagerInput i = { .grants = calloc(m->jobs.n ?: 1, sizeof(cdm_grant)) };
+        ManagerInput i = { .grants = grants };
         int r;
 
-        if (!i.grants)
-                return log_error_errno(-ENOMEM, "Out of memory.");
-        for (size_t k = 0; k < m->jobs.n; k++)
-                i.grants[k] = (cdm_grant){ .id = m->jobs.items[k].id, .cgroup = m->jobs.items[k].cgroup,
-                        .device = m->jobs.items[k].device };
         if (read_knobs) {
                 r = cdm_knobs_read(m->ctx, m->layout, &i.knobs);
                 if (r < 0) {
@@ -181,10 +177,70 @@ int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_kn
         }
         *ret = i;
         ret->in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = cgroups, .knobs = &ret->knobs, .grants = ret->grants, .n_grants = m->jobs.n,
+                .cgroups = cgroups, .knobs = &ret->knobs, .grants = ret->grants, .n_grants = n_grants,
                 .fenced = &ret->fenced, .self_cgroup = m->self_cgroup,
                 .unit_default_mems = ret->unit_default_mems };
         return 0;
+}
+
+int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_knobs,
+                ManagerInput *ret)
+{
+        cdm_grant *grants = calloc(m->jobs.n ?: 1, sizeof(cdm_grant));
+
+        if (!grants)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        for (size_t k = 0; k < m->jobs.n; k++)
+                grants[k] = (cdm_grant){ .id = m->jobs.items[k].id, .cgroup = m->jobs.items[k].cgroup,
+                        .device = m->jobs.items[k].device };
+        return input_begin(m, cgroups, read_knobs, grants, m->jobs.n, ret);
+}
+
+static int push_grant(cdm_grant **grants, size_t *n, size_t *cap, const cdm_job *j)
+{
+        if (*n == *cap) {
+                size_t c = *cap ? *cap * 2 : 16;
+                cdm_grant *g = realloc(*grants, c * sizeof(cdm_grant));
+
+                if (!g)
+                        return -ENOMEM;
+                *grants = g;
+                *cap = c;
+        }
+        (*grants)[(*n)++] = (cdm_grant){ .id = j->id, .cgroup = j->cgroup, .device = j->device };
+        return 0;
+}
+
+/*
+ * The grants that decide the roles of the cgroups of @tree (a part of the tree): the jobs in
+ * it and, below each of its cgroups, one job of each device (the nodes an ancestor opens).
+ * Out of thousands of jobs that is a handful, so that a grant costs as much with 10,000 jobs
+ * as with ten.
+ */
+static int input_begin_tree(Manager *m, const cdm_cgroup_tree *tree, ManagerInput *ret)
+{
+        _cleanup_free_ cdm_grant *grants = NULL;
+        size_t n = 0, cap = 0;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < tree->n; i++) {
+                const cdm_cgroup *cg = &tree->items[i];
+                const cdm_job *j;
+                size_t pos = 0;
+
+                /* The root's role and that of a missing cgroup do not depend on the grants. */
+                if (cg->parent < 0 || !cg->exists)
+                        continue;
+                if ((j = cdm_jobs_find_cgroup(&m->jobs, cg->path)))
+                        r = push_grant(&grants, &n, &cap, j);
+                while (r >= 0 && (j = cdm_jobs_next_below(&m->jobs, cg->path, &pos)))
+                        r = push_grant(&grants, &n, &cap, j);
+        }
+        if (r >= 0 && !grants)
+                grants = calloc(1, sizeof(cdm_grant));
+        if (r < 0 || !grants)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        return input_begin(m, tree, /* read_knobs= */ false, TAKE_PTR(grants), n, ret);
 }
 
 void manager_input_end(ManagerInput *i)
@@ -485,7 +541,7 @@ static int apply_tree(Manager *m, const cdm_cgroup_tree *tree)
         size_t failed;
         int r;
 
-        r = manager_input_begin(m, tree, /* read_knobs= */ false, &i);
+        r = input_begin_tree(m, tree, &i);
         if (r < 0)
                 return r;
         r = cdm_isolation_plan(&i.in, &plan);
