@@ -319,7 +319,7 @@ int manager_set_grants_from_config(Manager *m)
                 if (j && j->from_config) {
                         if (j->quota == cj->quota && j->policy == cj->policy)
                                 continue;
-                        j->quota = cj->quota;
+                        cdm_jobs_set_quota(&m->jobs, j, cj->quota);
                         j->policy = cj->policy;
                         /* The configuration is the record of a [job]: a failed save is logged
                          * and the next start reads the section again. */

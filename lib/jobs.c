@@ -136,19 +136,53 @@ const cdm_job *cdm_jobs_next_below(const cdm_jobs *j, const char *cgroup, size_t
         return NULL;
 }
 
+static struct cdm_jobs_total *total_of(const cdm_jobs *j, const char *device)
+{
+        for (size_t i = 0; i < j->n_totals; i++)
+                if (streq(j->totals[i].device, device))
+                        return &j->totals[i];
+        return NULL;
+}
+
+static int total_add(cdm_jobs *j, const char *device, uint64_t quota)
+{
+        struct cdm_jobs_total *t = total_of(j, device);
+
+        if (!t) {
+                char *d = strdup(device);
+
+                t = d ? realloc(j->totals, (j->n_totals + 1) * sizeof(*t)) : NULL;
+                if (!t) {
+                        free(d);
+                        return -ENOMEM;
+                }
+                j->totals = t;
+                t = &j->totals[j->n_totals++];
+                *t = (struct cdm_jobs_total){ .device = d };
+        }
+        t->quota += quota;
+        return 0;
+}
+
+void cdm_jobs_set_quota(cdm_jobs *j, cdm_job *job, uint64_t quota)
+{
+        struct cdm_jobs_total *t = total_of(j, job->device);
+
+        /* A job's device always has its total. */
+        assert(t);
+        t->quota = t->quota - job->quota + quota;
+        job->quota = quota;
+}
+
 uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *except)
 {
-        size_t p = lower_bound(j, BY_DEVICE, j->n, &(job_key){ .device = device, .s = "", .len = 0 });
-        size_t end = lower_bound(j, BY_DEVICE, j->n, &(job_key){ .device = device, .last = true });
-        uint64_t sum = 0;
+        const struct cdm_jobs_total *t = total_of(j, device);
+        unsigned __int128 sum = t ? t->quota : 0;
 
-        for (; p < end; p++) {
-                const cdm_job *job = &j->items[j->by_device[p]];
-
-                if (job != except)
-                        sum = sum > UINT64_MAX - job->quota ? UINT64_MAX : sum + job->quota;
-        }
-        return sum;
+        /* @except may be a probe that is not in the table. */
+        if (except && t && except >= j->items && except < j->items + j->n && streq(except->device, device))
+                sum -= except->quota;
+        return sum > UINT64_MAX ? UINT64_MAX : (uint64_t) sum;
 }
 
 static bool device_online(const cdm_device *d)
@@ -311,6 +345,15 @@ static void reindex(cdm_jobs *j)
         }
 }
 
+static void job_done(cdm_job *job)
+{
+        free(job->id);
+        free(job->cgroup);
+        free(job->device);
+        free(job->saved_memory_max);
+        free(job->saved_memory_high);
+}
+
 int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *device,
                 uint64_t quota, cdm_policy policy, uint64_t created_usec, bool from_config,
                 cdm_job **ret)
@@ -338,10 +381,8 @@ int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *de
         *n = (cdm_job){ .id = strdup(id), .cgroup = strdup(cgroup), .device = strdup(device),
                 .quota = quota, .policy = policy, .created_usec = created_usec,
                 .from_config = from_config };
-        if (!n->id || !n->cgroup || !n->device) {
-                free(n->id);
-                free(n->cgroup);
-                free(n->device);
+        if (!n->id || !n->cgroup || !n->device || total_add(j, device, quota) < 0) {
+                job_done(n);
                 return -ENOMEM;
         }
         for (unsigned which = 0; which < _BY_MAX; which++)
@@ -350,15 +391,6 @@ int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *de
         if (ret)
                 *ret = n;
         return 0;
-}
-
-static void job_done(cdm_job *job)
-{
-        free(job->id);
-        free(job->cgroup);
-        free(job->device);
-        free(job->saved_memory_max);
-        free(job->saved_memory_high);
 }
 
 void cdm_jobs_remove(cdm_jobs *j, const char *id)
@@ -371,6 +403,7 @@ void cdm_jobs_remove(cdm_jobs *j, const char *id)
         i = (size_t) (job - j->items);
         for (unsigned which = 0; which < _BY_MAX; which++)
                 index_delete(j, which, i);
+        total_of(j, job->device)->quota -= job->quota;
         job_done(job);
         memmove(&j->items[i], &j->items[i + 1], (j->n - i - 1) * sizeof(cdm_job));
         j->n--;
@@ -396,6 +429,9 @@ void cdm_jobs_done(cdm_jobs *j)
         free(j->by_id);
         free(j->by_cgroup);
         free(j->by_device);
+        for (size_t i = 0; i < j->n_totals; i++)
+                free(j->totals[i].device);
+        free(j->totals);
         *j = (cdm_jobs){ 0 };
 }
 

@@ -48,6 +48,12 @@ typedef struct cdm_jobs {
         size_t *by_id;
         size_t *by_cgroup;
         size_t *by_device;
+        /* The sum of the quotas of each device's jobs (change a quota with cdm_jobs_set_quota()). */
+        struct cdm_jobs_total {
+                char *device;
+                unsigned __int128 quota;
+        } *totals;
+        size_t n_totals;
 } cdm_jobs;
 
 typedef enum cdm_grant_error {
@@ -82,6 +88,7 @@ int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *de
                 uint64_t quota, cdm_policy policy, uint64_t created_usec, bool from_config,
                 cdm_job **ret);
 void cdm_jobs_remove(cdm_jobs *j, const char *id);
+void cdm_jobs_set_quota(cdm_jobs *j, cdm_job *job, uint64_t quota);
 void cdm_jobs_done(cdm_jobs *j);
 
 /*
