@@ -614,15 +614,67 @@ int manager_fence_cgroup(Manager *m, const char *cgroup)
         return r < 0 ? r : 0;
 }
 
+/*
+ * What a cycle would write now, for Plan: a fresh look at the topology and the cgroups, with
+ * none of a cycle's side effects (no device fault handling, no state file written, the
+ * daemon's own topology, tree and plan left as they are). Any client may call it.
+ */
 int manager_dry_plan(Manager *m, cdm_plan *ret)
 {
-        int r = collect_and_plan(m);
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
+        _cleanup_free_ const char **paths = NULL;
+        cdm_topology *topo = NULL, *saved_topo;
+        cdm_layout *layout = NULL, *saved_layout;
+        cdm_plan plan = CDM_PLAN_NULL;
+        ManagerInput i;
+        int r;
 
+        r = cdm_topology_read(m->ctx, &topo);
         if (r < 0)
-                return r;
-        *ret = m->plan;
-        m->plan = CDM_PLAN_NULL;
-        return 0;
+                return log_error_errno(r, "Failed to read the topology: %s", cdm_ctx_last_error(m->ctx));
+        r = cdm_layout_build(topo, m->config, &layout);
+        if (r < 0) {
+                cdm_topology_free(topo);
+                return log_error_errno(r, "Failed to classify nodes: %m");
+        }
+        paths = calloc(m->jobs.n + 1, sizeof(char *));
+        if (!paths) {
+                r = log_error_errno(-ENOMEM, "Out of memory.");
+                goto out;
+        }
+        for (size_t k = 0; k < m->jobs.n; k++)
+                paths[k] = m->jobs.items[k].cgroup;
+        if (m->self_cgroup)
+                paths[m->jobs.n] = m->self_cgroup;
+        r = cdm_cgroup_tree_read(m->ctx, paths, m->jobs.n + !!m->self_cgroup, &tree);
+        if (r < 0 && r != -ENOENT) {
+                r = log_error_errno(r, "Failed to read the cgroup tree: %s", cdm_ctx_last_error(m->ctx));
+                goto out;
+        }
+        /* The input is made from the manager's topology: this one, for the time of the plan. */
+        saved_topo = m->topo;
+        saved_layout = m->layout;
+        m->topo = topo;
+        m->layout = layout;
+        r = manager_input_begin(m, tree, /* read_knobs= */ true, &i);
+        if (r >= 0) {
+                r = cdm_isolation_plan(&i.in, &plan);
+                manager_input_end(&i);
+                if (r < 0)
+                        log_error_errno(r, "Failed to plan: %m");
+        }
+        m->topo = saved_topo;
+        m->layout = saved_layout;
+        if (r < 0) {
+                cdm_plan_done(&plan);
+                goto out;
+        }
+        *ret = plan;
+        r = 0;
+out:
+        cdm_layout_free(layout);
+        cdm_topology_free(topo);
+        return r;
 }
 
 int manager_cycle(Manager *m)
