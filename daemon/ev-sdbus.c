@@ -4,11 +4,14 @@
  * it and possibly a wake-up at an absolute CLOCK_MONOTONIC time (sd_bus_get_events(),
  * sd_bus_get_timeout()). Both change as messages are queued and processed, so an ev_prepare
  * watcher, which runs right before the loop blocks, re-arms one ev_io and one ev_timer from
- * them; the io and timer callbacks call sd_bus_process() until it has nothing left to do.
- * Nothing else of the daemon knows how the bus is driven.
+ * them; the io and timer callbacks call sd_bus_process() until it has nothing left to do, or
+ * at most PROCESS_MAX times: then the loop runs its other watchers (the audit timer, the file
+ * watches) before the bus gets its next turn, so that clients that keep the socket full of
+ * calls cannot starve them. Nothing else of the daemon knows how the bus is driven.
  */
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -16,21 +19,28 @@
 #include "log.h"
 #include "util/time-util.h"
 
+/* Messages per turn: enough to keep up with a busy bus, few enough (each call costs well under
+ * a millisecond) that a timer waits a few milliseconds at most. */
+#define PROCESS_MAX 64
+
 struct EvSdBus {
         sd_bus *bus;
         struct ev_loop *loop;
         ev_io io;
         ev_timer timer;
         ev_prepare prepare;
+        bool more; /* the last turn stopped at PROCESS_MAX: go on in the next iteration */
 };
 
 static void process(EvSdBus *e)
 {
+        unsigned n = 0;
         int r;
 
         do {
                 r = sd_bus_process(e->bus, NULL);
-        } while (r > 0);
+        } while (r > 0 && ++n < PROCESS_MAX);
+        e->more = r > 0;
         if (r < 0 && r != -ENOTCONN)
                 log_warning_errno(r, "Failed to process bus messages: %m");
         if (r == -ENOTCONN || r == -ECONNRESET) {
@@ -72,7 +82,12 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
                 ev_io_start(loop, &e->io);
         }
         ev_timer_stop(loop, &e->timer);
-        if (sd_bus_get_timeout(e->bus, &until) >= 0 && until != UINT64_MAX) {
+        if (e->more) {
+                /* Due at once: the loop polls without blocking, runs what else is pending, then
+                 * the bus again. */
+                ev_timer_set(&e->timer, 0., 0.);
+                ev_timer_start(loop, &e->timer);
+        } else if (sd_bus_get_timeout(e->bus, &until) >= 0 && until != UINT64_MAX) {
                 now = now_usec(CLOCK_MONOTONIC);
                 ev_timer_set(&e->timer, until > now ? (double) (until - now) / 1e6 : 0., 0.);
                 ev_timer_start(loop, &e->timer);

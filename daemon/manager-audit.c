@@ -144,6 +144,7 @@ int manager_audit(Manager *m)
         manager_watch_devices(m);
         m->isolated = m->audit.spilled_bytes == 0 && m->audit.n_alarms == 0 && m->plan_failures == 0;
         m->last_audit_usec = now_usec(CLOCK_MONOTONIC);
+        m->audits_total++;
         bus_emit_audit_done(m);
         manager_write_metrics(m);
         return 0;

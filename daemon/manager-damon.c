@@ -215,17 +215,22 @@ void manager_damon_sync(Manager *m)
                 return;
         collect(m, d);
 
-        jobs = calloc(m->jobs.n + 1, sizeof(*jobs));
+        /* Called at every grant: with thousands of jobs and no tiered one, only this loop. */
+        for (size_t i = 0; i < m->jobs.n; i++)
+                n += m->jobs.items[i].policy == CDM_POLICY_TIERED;
+        jobs = calloc(n + 1, sizeof(*jobs));
         if (!jobs)
                 return;
+        n = 0;
         system_node = cdm_nodemask_next(&m->layout->system_nodes, -1);
         for (size_t i = 0; system_node >= 0 && i < m->jobs.n; i++) {
                 const cdm_job *j = &m->jobs.items[i];
-                const cdm_device *dev = cdm_layout_find_device(m->layout, j->device);
+                const cdm_device *dev;
                 _cleanup_free_ cdm_damon_range *dr = NULL;
                 size_t n_dr = 0;
 
-                if (j->policy != CDM_POLICY_TIERED || !dev || j->state == CDM_JOB_SUSPENDED)
+                if (j->policy != CDM_POLICY_TIERED || j->state == CDM_JOB_SUSPENDED ||
+                                !(dev = cdm_layout_find_device(m->layout, j->device)))
                         continue;
                 if (node_ranges(m, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0)
                         continue;

@@ -205,7 +205,9 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
                         (unsigned long long) quota, device, policy);
         (void) manager_apply_job(m, cgroup);
-        manager_damon_sync(m);
+        /* Only the tiered jobs make the DAMON configuration. */
+        if (p == CDM_POLICY_TIERED)
+                manager_damon_sync(m);
         bus_emit_job_added(m, id);
         return JOB_OK;
 }
@@ -289,10 +291,10 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
                 uint64_t old = j->quota;
                 int r;
 
-                j->quota = quota;
+                cdm_jobs_set_quota(&m->jobs, j, quota);
                 r = manager_save_job(m, j);
                 if (r < 0) {
-                        j->quota = old;
+                        cdm_jobs_set_quota(&m->jobs, j, old);
                         return manager_state_error(m, r, ret_msg);
                 }
         }

@@ -38,6 +38,9 @@ char *manager_metrics_format(Manager *m)
         strbuf_append(&b, "# HELP cdmd_isolated 1 when the last audit found no spill, no alarm and every setting as planned.\n"
                           "# TYPE cdmd_isolated gauge\n");
         strbuf_printf(&b, "cdmd_isolated %d\n", m->isolated);
+        strbuf_append(&b, "# HELP cdmd_audits_total Audits done since cdmd started.\n"
+                          "# TYPE cdmd_audits_total counter\n");
+        strbuf_printf(&b, "cdmd_audits_total %llu\n", (unsigned long long) m->audits_total);
         strbuf_append(&b, "# TYPE cdmd_spilled_bytes gauge\n");
         strbuf_printf(&b, "cdmd_spilled_bytes %llu\n", (unsigned long long) m->audit.spilled_bytes);
         strbuf_append(&b, "# TYPE cdmd_repaired_bytes_total counter\n");

@@ -155,17 +155,13 @@ Manager *manager_free(Manager *m)
         return NULL;
 }
 
-int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_knobs,
-                ManagerInput *ret)
+/* The input with @grants (taken, freed by manager_input_end()). */
+static int input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_knobs, cdm_grant *grants,
+                size_t n_grants, ManagerInput *ret)
 {
-        ManagerInput i = { .grants = calloc(m->jobs.n ?: 1, sizeof(cdm_grant)) };
+        ManagerInput i = { .grants = grants };
         int r;
 
-        if (!i.grants)
-                return log_error_errno(-ENOMEM, "Out of memory.");
-        for (size_t k = 0; k < m->jobs.n; k++)
-                i.grants[k] = (cdm_grant){ .id = m->jobs.items[k].id, .cgroup = m->jobs.items[k].cgroup,
-                        .device = m->jobs.items[k].device };
         if (read_knobs) {
                 r = cdm_knobs_read(m->ctx, m->layout, &i.knobs);
                 if (r < 0) {
@@ -183,10 +179,70 @@ int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_kn
         }
         *ret = i;
         ret->in = (cdm_isolation_input){ .topo = m->topo, .layout = m->layout, .config = m->config,
-                .cgroups = cgroups, .knobs = &ret->knobs, .grants = ret->grants, .n_grants = m->jobs.n,
+                .cgroups = cgroups, .knobs = &ret->knobs, .grants = ret->grants, .n_grants = n_grants,
                 .fenced = &ret->fenced, .self_cgroup = m->self_cgroup,
                 .unit_default_mems = ret->unit_default_mems };
         return 0;
+}
+
+int manager_input_begin(Manager *m, const cdm_cgroup_tree *cgroups, bool read_knobs,
+                ManagerInput *ret)
+{
+        cdm_grant *grants = calloc(m->jobs.n ?: 1, sizeof(cdm_grant));
+
+        if (!grants)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        for (size_t k = 0; k < m->jobs.n; k++)
+                grants[k] = (cdm_grant){ .id = m->jobs.items[k].id, .cgroup = m->jobs.items[k].cgroup,
+                        .device = m->jobs.items[k].device };
+        return input_begin(m, cgroups, read_knobs, grants, m->jobs.n, ret);
+}
+
+static int push_grant(cdm_grant **grants, size_t *n, size_t *cap, const cdm_job *j)
+{
+        if (*n == *cap) {
+                size_t c = *cap ? *cap * 2 : 16;
+                cdm_grant *g = realloc(*grants, c * sizeof(cdm_grant));
+
+                if (!g)
+                        return -ENOMEM;
+                *grants = g;
+                *cap = c;
+        }
+        (*grants)[(*n)++] = (cdm_grant){ .id = j->id, .cgroup = j->cgroup, .device = j->device };
+        return 0;
+}
+
+/*
+ * The grants that decide the roles of the cgroups of @tree (a part of the tree): the jobs in
+ * it and, below each of its cgroups, one job of each device (the nodes an ancestor opens).
+ * Out of thousands of jobs that is a handful, so that a grant costs as much with 10,000 jobs
+ * as with ten.
+ */
+static int input_begin_tree(Manager *m, const cdm_cgroup_tree *tree, ManagerInput *ret)
+{
+        _cleanup_free_ cdm_grant *grants = NULL;
+        size_t n = 0, cap = 0;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < tree->n; i++) {
+                const cdm_cgroup *cg = &tree->items[i];
+                const cdm_job *j;
+                size_t pos = 0;
+
+                /* The root's role and that of a missing cgroup do not depend on the grants. */
+                if (cg->parent < 0 || !cg->exists)
+                        continue;
+                if ((j = cdm_jobs_find_cgroup(&m->jobs, cg->path)))
+                        r = push_grant(&grants, &n, &cap, j);
+                while (r >= 0 && (j = cdm_jobs_next_below(&m->jobs, cg->path, &pos)))
+                        r = push_grant(&grants, &n, &cap, j);
+        }
+        if (r >= 0 && !grants)
+                grants = calloc(1, sizeof(cdm_grant));
+        if (r < 0 || !grants)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        return input_begin(m, tree, /* read_knobs= */ false, TAKE_PTR(grants), n, ret);
 }
 
 void manager_input_end(ManagerInput *i)
@@ -275,7 +331,7 @@ int manager_set_grants_from_config(Manager *m)
                 if (j && j->from_config) {
                         if (j->quota == cj->quota && j->policy == policy)
                                 continue;
-                        j->quota = cj->quota;
+                        cdm_jobs_set_quota(&m->jobs, j, cj->quota);
                         j->policy = policy;
                         /* The configuration is the record of a [job]: a failed save is logged
                          * and the next start reads the section again. */
@@ -497,7 +553,7 @@ static int apply_tree(Manager *m, const cdm_cgroup_tree *tree)
         size_t failed;
         int r;
 
-        r = manager_input_begin(m, tree, /* read_knobs= */ false, &i);
+        r = input_begin_tree(m, tree, &i);
         if (r < 0)
                 return r;
         r = cdm_isolation_plan(&i.in, &plan);
@@ -570,15 +626,67 @@ int manager_fence_cgroup(Manager *m, const char *cgroup)
         return r < 0 ? r : 0;
 }
 
+/*
+ * What a cycle would write now, for Plan: a fresh look at the topology and the cgroups, with
+ * none of a cycle's side effects (no device fault handling, no state file written, the
+ * daemon's own topology, tree and plan left as they are). Any client may call it.
+ */
 int manager_dry_plan(Manager *m, cdm_plan *ret)
 {
-        int r = collect_and_plan(m);
+        _cleanup_(cdm_cgroup_tree_freep) cdm_cgroup_tree *tree = NULL;
+        _cleanup_free_ const char **paths = NULL;
+        cdm_topology *topo = NULL, *saved_topo;
+        cdm_layout *layout = NULL, *saved_layout;
+        cdm_plan plan = CDM_PLAN_NULL;
+        ManagerInput i;
+        int r;
 
+        r = cdm_topology_read(m->ctx, &topo);
         if (r < 0)
-                return r;
-        *ret = m->plan;
-        m->plan = CDM_PLAN_NULL;
-        return 0;
+                return log_error_errno(r, "Failed to read the topology: %s", cdm_ctx_last_error(m->ctx));
+        r = cdm_layout_build(topo, m->config, &layout);
+        if (r < 0) {
+                cdm_topology_free(topo);
+                return log_error_errno(r, "Failed to classify nodes: %m");
+        }
+        paths = calloc(m->jobs.n + 1, sizeof(char *));
+        if (!paths) {
+                r = log_error_errno(-ENOMEM, "Out of memory.");
+                goto out;
+        }
+        for (size_t k = 0; k < m->jobs.n; k++)
+                paths[k] = m->jobs.items[k].cgroup;
+        if (m->self_cgroup)
+                paths[m->jobs.n] = m->self_cgroup;
+        r = cdm_cgroup_tree_read(m->ctx, paths, m->jobs.n + !!m->self_cgroup, &tree);
+        if (r < 0 && r != -ENOENT) {
+                r = log_error_errno(r, "Failed to read the cgroup tree: %s", cdm_ctx_last_error(m->ctx));
+                goto out;
+        }
+        /* The input is made from the manager's topology: this one, for the time of the plan. */
+        saved_topo = m->topo;
+        saved_layout = m->layout;
+        m->topo = topo;
+        m->layout = layout;
+        r = manager_input_begin(m, tree, /* read_knobs= */ true, &i);
+        if (r >= 0) {
+                r = cdm_isolation_plan(&i.in, &plan);
+                manager_input_end(&i);
+                if (r < 0)
+                        log_error_errno(r, "Failed to plan: %m");
+        }
+        m->topo = saved_topo;
+        m->layout = saved_layout;
+        if (r < 0) {
+                cdm_plan_done(&plan);
+                goto out;
+        }
+        *ret = plan;
+        r = 0;
+out:
+        cdm_layout_free(layout);
+        cdm_topology_free(topo);
+        return r;
 }
 
 int manager_cycle(Manager *m)

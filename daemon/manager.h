@@ -64,6 +64,7 @@ typedef struct Manager {
         bool devices_dirty;   /* device states not yet on disk (saved again each cycle) */
         bool devices_unknown; /* the devices file was damaged: every device fails at first sight */
         uint64_t last_audit_usec;
+        uint64_t audits_total; /* audits done since the start */
         struct ManagerDamon *damon; /* the tiered jobs' kdamond (manager-damon.c) */
         struct ManagerNuma *numa;   /* numastat baselines (manager-numa.c) */
         uint64_t numa_miss_pages;    /* on device nodes, since start */

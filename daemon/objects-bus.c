@@ -206,7 +206,8 @@ const sd_bus_vtable device_vtable[] = {
         DP("Name", "s"), DP("Kind", "s"), DP("Source", "s"), DP("State", "s"), DP("Nodes", "au"),
         DP("TotalBytes", "t"), DP("FreeBytes", "t"), DM("GrantedBytes", "t"), DM("JobBytes", "t"),
         DM("SpilledBytes", "t"), DP("ReadBandwidthMBps", "u"), DP("ReadLatencyNs", "u"),
-        DM("Jobs", "ao"),
+        /* Thousands of paths: a change says "invalid", a reader that cares asks again. */
+        SD_BUS_PROPERTY("Jobs", "ao", device_manager_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_VTABLE_END,
 };
 
@@ -285,16 +286,16 @@ int bus_append_audit(sd_bus_message *reply, Manager *m)
 
 void bus_emit_job_added(Manager *m, const char *id)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *dp = NULL;
+        const cdm_job *j;
 
         if (!m->bus || !(path = bus_job_path(id)))
                 return;
         (void) sd_bus_emit_object_added(m->bus, path);
-        for (size_t i = 0; m->layout && i < m->layout->n_devices; i++) {
-                _cleanup_free_ char *dp = bus_device_path(m->layout->devices[i].name);
-                if (dp)
-                        (void) sd_bus_emit_properties_changed(m->bus, dp, CDM_BUS_DEVICE, "GrantedBytes", "Jobs", NULL);
-        }
+        /* Only the job's device has changed. */
+        j = cdm_jobs_find(&m->jobs, id);
+        if (j && (dp = bus_device_path(j->device)))
+                (void) sd_bus_emit_properties_changed(m->bus, dp, CDM_BUS_DEVICE, "GrantedBytes", "Jobs", NULL);
 }
 
 void bus_emit_job_removed(Manager *m, const char *id, const char *reason)

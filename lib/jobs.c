@@ -7,6 +7,7 @@
  * file of the store, jobs.d/ID.job, one record (record.h).
  */
 
+#include <assert.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,30 +31,158 @@ const char *cdm_job_state_to_string(cdm_job_state s)
         return s < ARRAY_SIZE(names) ? names[s] : "unknown";
 }
 
+enum { BY_ID, BY_CGROUP, BY_DEVICE, _BY_MAX };
+
+static size_t **index_of(const cdm_jobs *j, unsigned which)
+{
+        cdm_jobs *w = (cdm_jobs *) j;
+
+        return which == BY_ID ? &w->by_id : which == BY_CGROUP ? &w->by_cgroup : &w->by_device;
+}
+
+/* What an index is searched for: the first @len bytes of @s (an id or a cgroup). */
+typedef struct job_key {
+        const char *device; /* by_device: the device, then the cgroup */
+        const char *s;
+        size_t len;
+        bool below; /* s + "/": where the cgroups strictly below s begin */
+        bool last;  /* by_device: after every cgroup of the device */
+} job_key;
+
+static int cmp_str(const char *a, const job_key *k)
+{
+        int c = strncmp(a, k->s, k->len);
+
+        if (c != 0)
+                return c;
+        if (k->below)
+                return a[k->len] == '/' ? 0 : (unsigned char) a[k->len] < '/' ? -1 : 1;
+        return a[k->len] != 0;
+}
+
+static int cmp_item(const cdm_jobs *j, unsigned which, size_t item, const job_key *k)
+{
+        const cdm_job *job = &j->items[item];
+        int c;
+
+        if (which == BY_ID)
+                return cmp_str(job->id, k);
+        if (which == BY_CGROUP)
+                return cmp_str(job->cgroup, k);
+        c = strcmp(job->device, k->device);
+        return c != 0 ? c : k->last ? -1 : cmp_str(job->cgroup, k);
+}
+
+static job_key key_of(const cdm_job *job, unsigned which)
+{
+        const char *s = which == BY_ID ? job->id : job->cgroup;
+
+        return (job_key){ .device = job->device, .s = s, .len = strlen(s) };
+}
+
+/* The first of the @n entries of index @which that is not less than @k. */
+static size_t lower_bound(const cdm_jobs *j, unsigned which, size_t n, const job_key *k)
+{
+        const size_t *index = *index_of(j, which);
+        size_t lo = 0, hi = n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (cmp_item(j, which, index[mid], k) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static const size_t *find_exact(const cdm_jobs *j, unsigned which, const job_key *k)
+{
+        size_t p = lower_bound(j, which, j->n, k);
+
+        return p < j->n && cmp_item(j, which, (*index_of(j, which))[p], k) == 0 ? &(*index_of(j, which))[p] : NULL;
+}
+
 cdm_job *cdm_jobs_find(const cdm_jobs *j, const char *id)
 {
-        for (size_t i = 0; i < j->n; i++)
-                if (streq(j->items[i].id, id))
-                        return &j->items[i];
-        return NULL;
+        const size_t *i = find_exact(j, BY_ID, &(job_key){ .s = id, .len = strlen(id) });
+
+        return i ? &j->items[*i] : NULL;
 }
 
 cdm_job *cdm_jobs_find_cgroup(const cdm_jobs *j, const char *cgroup)
 {
-        for (size_t i = 0; i < j->n; i++)
-                if (streq(j->items[i].cgroup, cgroup))
-                        return &j->items[i];
+        const size_t *i = find_exact(j, BY_CGROUP, &(job_key){ .s = cgroup, .len = strlen(cgroup) });
+
+        return i ? &j->items[*i] : NULL;
+}
+
+const cdm_job *cdm_jobs_next_below(const cdm_jobs *j, const char *cgroup, size_t *pos)
+{
+        size_t len = strlen(cgroup);
+
+        while (*pos < j->n) {
+                const cdm_job *first = &j->items[j->by_device[*pos]];
+                size_t p = lower_bound(j, BY_DEVICE, j->n,
+                                &(job_key){ .device = first->device, .s = cgroup, .len = len, .below = true });
+                size_t end = lower_bound(j, BY_DEVICE, j->n, &(job_key){ .device = first->device, .last = true });
+                const cdm_job *job = p < end ? &j->items[j->by_device[p]] : NULL;
+
+                *pos = end;
+                if (job && strncmp(job->cgroup, cgroup, len) == 0 && job->cgroup[len] == '/')
+                        return job;
+        }
         return NULL;
+}
+
+static struct cdm_jobs_total *total_of(const cdm_jobs *j, const char *device)
+{
+        for (size_t i = 0; i < j->n_totals; i++)
+                if (streq(j->totals[i].device, device))
+                        return &j->totals[i];
+        return NULL;
+}
+
+static int total_add(cdm_jobs *j, const char *device, uint64_t quota)
+{
+        struct cdm_jobs_total *t = total_of(j, device);
+
+        if (!t) {
+                char *d = strdup(device);
+
+                t = d ? realloc(j->totals, (j->n_totals + 1) * sizeof(*t)) : NULL;
+                if (!t) {
+                        free(d);
+                        return -ENOMEM;
+                }
+                j->totals = t;
+                t = &j->totals[j->n_totals++];
+                *t = (struct cdm_jobs_total){ .device = d };
+        }
+        t->quota += quota;
+        return 0;
+}
+
+void cdm_jobs_set_quota(cdm_jobs *j, cdm_job *job, uint64_t quota)
+{
+        struct cdm_jobs_total *t = total_of(j, job->device);
+
+        /* A job's device always has its total. */
+        assert(t);
+        t->quota = t->quota - job->quota + quota;
+        job->quota = quota;
 }
 
 uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *except)
 {
-        uint64_t sum = 0;
+        const struct cdm_jobs_total *t = total_of(j, device);
+        unsigned __int128 sum = t ? t->quota : 0;
 
-        for (size_t i = 0; i < j->n; i++)
-                if (&j->items[i] != except && streq(j->items[i].device, device))
-                        sum = sum > UINT64_MAX - j->items[i].quota ? UINT64_MAX : sum + j->items[i].quota;
-        return sum;
+        /* @except may be a probe that is not in the table. */
+        if (except && t && except >= j->items && except < j->items + j->n && streq(except->device, device))
+                sum -= except->quota;
+        return sum > UINT64_MAX ? UINT64_MAX : (uint64_t) sum;
 }
 
 static bool device_online(const cdm_device *d)
@@ -99,10 +228,17 @@ static bool cgroup_below(const char *a, const char *b)
 
 cdm_job *cdm_jobs_find_nested(const cdm_jobs *j, const char *cgroup)
 {
-        for (size_t i = 0; i < j->n; i++)
-                if (cgroup_below(cgroup, j->items[i].cgroup) ||
-                                cgroup_below(j->items[i].cgroup, cgroup))
-                        return &j->items[i];
+        size_t len = strlen(cgroup), p;
+        const size_t *i;
+
+        /* Above: each proper prefix /a, /a/b, ... of @cgroup. */
+        for (const char *slash = strchr(cgroup + 1, '/'); slash; slash = strchr(slash + 1, '/'))
+                if ((i = find_exact(j, BY_CGROUP, &(job_key){ .s = cgroup, .len = (size_t) (slash - cgroup) })))
+                        return &j->items[*i];
+        /* Below: the first cgroup from @cgroup + "/" on, if it starts so. */
+        p = lower_bound(j, BY_CGROUP, j->n, &(job_key){ .s = cgroup, .len = len, .below = true });
+        if (p < j->n && cgroup_below(j->items[j->by_cgroup[p]].cgroup, cgroup))
+                return &j->items[j->by_cgroup[p]];
         return NULL;
 }
 
@@ -165,33 +301,48 @@ cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, con
         return cdm_jobs_check_quota(j, l, &probe, quota, ret_msg);
 }
 
-int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *device,
-                uint64_t quota, cdm_policy policy, uint64_t created_usec, bool from_config,
-                cdm_job **ret)
+static void index_insert(cdm_jobs *j, unsigned which, size_t item)
 {
-        cdm_job *n;
+        size_t *index = *index_of(j, which);
+        job_key k = key_of(&j->items[item], which);
+        size_t p = lower_bound(j, which, j->n, &k);
 
-        /* Grow by doubling: a scheduler may hold thousands of jobs. */
-        if ((j->n & (j->n - 1)) == 0) {
-                n = realloc(j->items, (j->n ? j->n * 2 : 1) * sizeof(cdm_job));
-                if (!n)
-                        return -ENOMEM;
-                j->items = n;
+        memmove(&index[p + 1], &index[p], (j->n - p) * sizeof(size_t));
+        index[p] = item;
+}
+
+static void index_delete(cdm_jobs *j, unsigned which, size_t item)
+{
+        size_t *index = *index_of(j, which);
+        job_key k = key_of(&j->items[item], which);
+        size_t p = lower_bound(j, which, j->n, &k);
+
+        while (p < j->n && index[p] != item)
+                p++;
+        assert(p < j->n);
+        memmove(&index[p], &index[p + 1], (j->n - p - 1) * sizeof(size_t));
+}
+
+static int cmp_index(const void *a, const void *b, void *userdata)
+{
+        const cdm_jobs *j = ((void **) userdata)[0];
+        unsigned which = *(const unsigned *) ((void **) userdata)[1];
+        job_key k = key_of(&j->items[*(const size_t *) b], which);
+
+        return cmp_item(j, which, *(const size_t *) a, &k);
+}
+
+/* After the items were reordered: sort the indexes anew. */
+static void reindex(cdm_jobs *j)
+{
+        for (unsigned which = 0; which < _BY_MAX; which++) {
+                size_t *index = *index_of(j, which);
+                void *ctx[2] = { j, &which };
+
+                for (size_t i = 0; i < j->n; i++)
+                        index[i] = i;
+                qsort_r(index, j->n, sizeof(size_t), cmp_index, ctx);
         }
-        n = &j->items[j->n];
-        *n = (cdm_job){ .id = strdup(id), .cgroup = strdup(cgroup), .device = strdup(device),
-                .quota = quota, .policy = policy, .created_usec = created_usec,
-                .from_config = from_config };
-        if (!n->id || !n->cgroup || !n->device) {
-                free(n->id);
-                free(n->cgroup);
-                free(n->device);
-                return -ENOMEM;
-        }
-        j->n++;
-        if (ret)
-                *ret = n;
-        return 0;
 }
 
 static void job_done(cdm_job *job)
@@ -203,6 +354,45 @@ static void job_done(cdm_job *job)
         free(job->saved_memory_high);
 }
 
+int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *device,
+                uint64_t quota, cdm_policy policy, uint64_t created_usec, bool from_config,
+                cdm_job **ret)
+{
+        cdm_job *n;
+
+        /* Grow by doubling: a scheduler may hold thousands of jobs. The indexes never shrink,
+         * so they always have room for as many items. */
+        if ((j->n & (j->n - 1)) == 0) {
+                size_t cap = j->n ? j->n * 2 : 1;
+
+                n = realloc(j->items, cap * sizeof(cdm_job));
+                if (!n)
+                        return -ENOMEM;
+                j->items = n;
+                for (unsigned which = 0; which < _BY_MAX; which++) {
+                        size_t *index = realloc(*index_of(j, which), cap * sizeof(size_t));
+
+                        if (!index)
+                                return -ENOMEM;
+                        *index_of(j, which) = index;
+                }
+        }
+        n = &j->items[j->n];
+        *n = (cdm_job){ .id = strdup(id), .cgroup = strdup(cgroup), .device = strdup(device),
+                .quota = quota, .policy = policy, .created_usec = created_usec,
+                .from_config = from_config };
+        if (!n->id || !n->cgroup || !n->device || total_add(j, device, quota) < 0) {
+                job_done(n);
+                return -ENOMEM;
+        }
+        for (unsigned which = 0; which < _BY_MAX; which++)
+                index_insert(j, which, j->n);
+        j->n++;
+        if (ret)
+                *ret = n;
+        return 0;
+}
+
 void cdm_jobs_remove(cdm_jobs *j, const char *id)
 {
         cdm_job *job = cdm_jobs_find(j, id);
@@ -211,9 +401,19 @@ void cdm_jobs_remove(cdm_jobs *j, const char *id)
         if (!job)
                 return;
         i = (size_t) (job - j->items);
+        for (unsigned which = 0; which < _BY_MAX; which++)
+                index_delete(j, which, i);
+        total_of(j, job->device)->quota -= job->quota;
         job_done(job);
         memmove(&j->items[i], &j->items[i + 1], (j->n - i - 1) * sizeof(cdm_job));
         j->n--;
+        for (unsigned which = 0; which < _BY_MAX; which++) {
+                size_t *index = *index_of(j, which);
+
+                for (size_t p = 0; p < j->n; p++)
+                        if (index[p] > i)
+                                index[p]--;
+        }
         if (j->n && (j->n & (j->n - 1)) == 0) {
                 cdm_job *shrunk = realloc(j->items, j->n * sizeof(cdm_job));
                 if (shrunk)
@@ -226,6 +426,12 @@ void cdm_jobs_done(cdm_jobs *j)
         for (size_t i = 0; i < j->n; i++)
                 job_done(&j->items[i]);
         free(j->items);
+        free(j->by_id);
+        free(j->by_cgroup);
+        free(j->by_device);
+        for (size_t i = 0; i < j->n_totals; i++)
+                free(j->totals[i].device);
+        free(j->totals);
         *j = (cdm_jobs){ 0 };
 }
 
@@ -464,8 +670,10 @@ int cdm_jobs_load(cdm_store *s, cdm_jobs *ret, char ***damage, size_t *n_damage)
                 cdm_jobs_done(&j);
                 return r;
         }
-        if (j.n > 1)
+        if (j.n > 1) {
                 qsort(j.items, j.n, sizeof(cdm_job), cmp_created);
+                reindex(&j);
+        }
         *ret = j;
         return 0;
 }

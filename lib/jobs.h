@@ -39,9 +39,21 @@ typedef struct cdm_job {
         uint64_t moved_to_system;
 } cdm_job;
 
+/* The items in the order they were added (or loaded); the three indexes hold item numbers
+ * sorted by id, by cgroup and by (device, cgroup), so that a lookup or a grant's checks cost
+ * O(log n) whatever the number of jobs. Only the functions below change them. */
 typedef struct cdm_jobs {
         cdm_job *items;
         size_t n;
+        size_t *by_id;
+        size_t *by_cgroup;
+        size_t *by_device;
+        /* The sum of the quotas of each device's jobs (change a quota with cdm_jobs_set_quota()). */
+        struct cdm_jobs_total {
+                char *device;
+                unsigned __int128 quota;
+        } *totals;
+        size_t n_totals;
 } cdm_jobs;
 
 typedef enum cdm_grant_error {
@@ -61,6 +73,9 @@ cdm_job *cdm_jobs_find_cgroup(const cdm_jobs *j, const char *cgroup);
 /* A job whose cgroup lies strictly inside or above @cgroup, or NULL. */
 cdm_job *cdm_jobs_find_nested(const cdm_jobs *j, const char *cgroup);
 /* Sum of the quotas granted on @device, except the job @except (may be NULL). */
+/* Walk the devices that have a job strictly below @cgroup: one such job per call, *pos
+ * (0 at first) keeps the place; NULL at the end. */
+const cdm_job *cdm_jobs_next_below(const cdm_jobs *j, const char *cgroup, size_t *pos);
 uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *except);
 /* Pure checks of a grant; *ret_msg (static or heap, see ret_msg_free) says why. */
 cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, const cdm_config *c,
@@ -73,6 +88,7 @@ int cdm_jobs_add(cdm_jobs *j, const char *id, const char *cgroup, const char *de
                 uint64_t quota, cdm_policy policy, uint64_t created_usec, bool from_config,
                 cdm_job **ret);
 void cdm_jobs_remove(cdm_jobs *j, const char *id);
+void cdm_jobs_set_quota(cdm_jobs *j, cdm_job *job, uint64_t quota);
 void cdm_jobs_done(cdm_jobs *j);
 
 /*

@@ -11,6 +11,16 @@
  *    ratios to GetId.
  * 2. 10,000 Grant/Revoke cycles on CGROUP: calls per second, and cdmd's VmRSS before and after
  *    (from /proc/CDMD-PID/status).
+ *
+ *   bench-bus list-devices LABEL COUNT
+ *
+ * COUNT ListDevices calls (after COUNT/20 unmeasured ones): median and p99, labelled (the
+ * script runs it idle and under load from other clients).
+ *
+ *   bench-bus grants CDMD-PID CGROUP-PREFIX N
+ *
+ * N Grant calls (1 byte each) of jobs g00000... on CGROUP-PREFIX00000...: the median and p99 latency of the
+ * first 100 and of the last 100, their ratios, and cdmd's VmRSS before and with N jobs.
  */
 
 #include <errno.h>
@@ -126,14 +136,15 @@ static long vm_rss_kb(const char *pid)
         return kb;
 }
 
-static int job_grant(sd_bus *bus, const char *id, const char *cgroup, sd_bus_error *error, char **ret_path)
+static int job_grant_quota(sd_bus *bus, const char *id, const char *cgroup, uint64_t quota, sd_bus_error *error,
+                           char **ret_path)
 {
         sd_bus_message *reply = NULL;
         const char *path;
         int r;
 
-        r = sd_bus_call_method(bus, BUS, OBJ, MGR, "Grant", error, &reply, "sssts", id, cgroup, "cdm1",
-                               (uint64_t) 1048576, "manual");
+        r = sd_bus_call_method(bus, BUS, OBJ, MGR, "Grant", error, &reply, "sssts", id, cgroup, "cdm1", quota,
+                               "manual");
         if (r >= 0 && ret_path) {
                 r = sd_bus_message_read(reply, "o", &path);
                 if (r >= 0)
@@ -141,6 +152,11 @@ static int job_grant(sd_bus *bus, const char *id, const char *cgroup, sd_bus_err
         }
         sd_bus_message_unref(reply);
         return r;
+}
+
+static int job_grant(sd_bus *bus, const char *id, const char *cgroup, sd_bus_error *error, char **ret_path)
+{
+        return job_grant_quota(bus, id, cgroup, 1048576, error, ret_path);
 }
 
 static int job_revoke(sd_bus *bus, const char *id, sd_bus_error *error)
@@ -170,6 +186,86 @@ static int grant_retry(sd_bus *bus, const char *id, const char *cgroup, sd_bus_e
         }
 }
 
+static void percentiles(uint64_t *t, size_t n, stats *ret)
+{
+        qsort(t, n, sizeof(t[0]), cmp_u64);
+        ret->median_us = (double) t[n / 2] / 1e3;
+        ret->p99_us = (double) t[n * 99 / 100] / 1e3;
+}
+
+static int list_devices_main(sd_bus *bus, const char *label, size_t n)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t *t = calloc(n ?: 1, sizeof(uint64_t));
+        stats st;
+        int r;
+
+        if (!t)
+                return 1;
+        for (size_t i = 0; i < n / 20 + n; i++) {
+                uint64_t t0 = now_ns();
+
+                r = call_list_devices(bus, &error, NULL);
+                if (r < 0) {
+                        fprintf(stderr, "bench-bus: ListDevices failed: %s\n", error.message ?: strerror(-r));
+                        return 1;
+                }
+                if (i >= n / 20)
+                        t[i - n / 20] = now_ns() - t0;
+        }
+        percentiles(t, n, &st);
+        printf("ListDevices, %-24s median %8.1f us   p99 %8.1f us   (%zu calls)\n", label, st.median_us,
+               st.p99_us, n);
+        free(t);
+        return 0;
+}
+
+#define GRANT_WINDOW 100
+
+static int grants_main(sd_bus *bus, const char *pid, const char *prefix, size_t n)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t *t = calloc(n ?: 1, sizeof(uint64_t)), t_all = now_ns();
+        stats first, last;
+        long rss0 = vm_rss_kb(pid), rss1;
+        int r;
+
+        if (!t || n < 2 * GRANT_WINDOW) {
+                fprintf(stderr, "bench-bus: grants needs N >= %d\n", 2 * GRANT_WINDOW);
+                return 1;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char id[32], cgroup[4096];
+                uint64_t t0;
+
+                snprintf(id, sizeof(id), "g%05zu", i);
+                snprintf(cgroup, sizeof(cgroup), "%s%05zu", prefix, i);
+                t0 = now_ns();
+                /* 1 byte each: 10,000 jobs fit on any device. */
+                r = job_grant_quota(bus, id, cgroup, 1, &error, NULL);
+                t[i] = now_ns() - t0;
+                if (r < 0) {
+                        fprintf(stderr, "bench-bus: Grant %zu failed: %s: %s\n", i, error.name ?: "",
+                                error.message ?: strerror(-r));
+                        return 1;
+                }
+        }
+        rss1 = vm_rss_kb(pid);
+        printf("%zu grants, one at a time, in %.2f s\n", n, (double) (now_ns() - t_all) / 1e9);
+        percentiles(t, GRANT_WINDOW, &first);
+        percentiles(t + n - GRANT_WINDOW, GRANT_WINDOW, &last);
+        printf("Grant, first %d (0-%d jobs):       median %8.1f us   p99 %8.1f us\n", GRANT_WINDOW, GRANT_WINDOW,
+               first.median_us, first.p99_us);
+        printf("Grant, last %d (%zu-%zu jobs): median %8.1f us   p99 %8.1f us\n", GRANT_WINDOW,
+               n - GRANT_WINDOW, n, last.median_us, last.p99_us);
+        printf("last / first (median / p99): %.2f / %.2f\n", last.median_us / first.median_us,
+               last.p99_us / first.p99_us);
+        printf("cdmd VmRSS: %ld kB before, %ld kB with %zu jobs (%+ld kB, %.2f kB per job)\n", rss0, rss1, n,
+               rss1 - rss0, (double) (rss1 - rss0) / (double) n);
+        free(t);
+        return 0;
+}
+
 int main(int argc, char *argv[])
 {
         const char *cgroup = argc > 2 ? argv[2] : "/system.slice/slurmstepd.scope/job_42";
@@ -182,8 +278,11 @@ int main(int argc, char *argv[])
         double dt;
         int r;
 
-        if (argc < 2) {
-                fprintf(stderr, "usage: bench-bus CDMD-PID [CGROUP]\n");
+        if (argc < 2 || (strcmp(argv[1], "list-devices") == 0 && argc != 4) ||
+            (strcmp(argv[1], "grants") == 0 && argc != 5)) {
+                fprintf(stderr, "usage: bench-bus CDMD-PID [CGROUP]\n"
+                                "       bench-bus list-devices LABEL COUNT\n"
+                                "       bench-bus grants CDMD-PID CGROUP-PREFIX N\n");
                 return 2;
         }
         r = sd_bus_open_system(&bus);
@@ -191,6 +290,10 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "bench-bus: cannot connect to the system bus: %s\n", strerror(-r));
                 return 1;
         }
+        if (strcmp(argv[1], "list-devices") == 0)
+                return list_devices_main(bus, argv[2], strtoul(argv[3], NULL, 10));
+        if (strcmp(argv[1], "grants") == 0)
+                return grants_main(bus, argv[2], argv[3], strtoul(argv[4], NULL, 10));
         r = job_grant(bus, "bench-get", cgroup, &error, &job);
         if (r < 0 || !job) {
                 fprintf(stderr, "bench-bus: Grant failed: %s\n", error.message ?: strerror(-r));
