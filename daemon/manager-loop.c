@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cgroup-tree.h"
+#include "executor.h"
 #include "config-ini.h"
 #include "ctx.h"
 #include "log.h"
@@ -370,6 +371,7 @@ int manager_run(Manager *m)
         ev_run(m->loop, 0);
 
         ev_timer_stop(m->loop, &w.modified);
+        m->executor = executor_free(m->executor); /* cancels the moves, runs their callbacks */
         manager_migrations_free(m); /* their timers live on this loop */
         manager_bus_stop(m);
         if (w.inotify_fd >= 0)

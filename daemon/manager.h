@@ -65,6 +65,7 @@ typedef struct Manager {
         bool devices_unknown; /* the devices file was damaged: every device fails at first sight */
         uint64_t last_audit_usec;
         struct ManagerDamon *damon; /* the tiered jobs' kdamond (manager-damon.c) */
+        struct Executor *executor;  /* the threads that move pages (executor.c), with the loop */
 
         struct ev_loop *loop;
         void *watchers; /* manager-loop.c's private state */
