@@ -210,7 +210,7 @@ static void run_task(Executor *e, ExecTask *t)
 
         for (;;) {
                 cdm_migrate_stats st = { 0 };
-                uint64_t wait = 0, measured = 0;
+                uint64_t wait = 0, measured = 0, before;
                 bool has_measure;
                 int r;
 
@@ -230,11 +230,15 @@ static void run_task(Executor *e, ExecTask *t)
                 r = step(e, t, &st, &wait, &measured, &has_measure);
                 pthread_mutex_lock(&e->lock);
 
+                before = group_moved(g);
                 stats_add(&g->stats, &st);
                 if (has_measure)
                         g->measured = MAX(g->measured, measured);
+                /* What moved by the cgroup's count when there is one: moving one base page
+                 * of a transparent huge page moves all 2 MiB of it. */
                 if (g->capped)
-                        cdm_bucket_charge(&e->bucket, mono_usec(), st.bytes_moved);
+                        cdm_bucket_charge(&e->bucket, mono_usec(),
+                                        g->cgroup ? group_moved(g) - before : st.bytes_moved);
                 if (r < 0 && r != -ESRCH && r != -ECANCELED && g->error == 0) {
                         g->error = r;
                         g->error_text = strdup(t->ctx ? cdm_ctx_last_error(t->ctx) : "");
