@@ -72,6 +72,7 @@ struct Executor {
         bool stop;
         char *root;
         uint64_t max_stall_usec;
+        cdm_sys_ops ops;
         struct ev_loop *loop;
         ev_async async;
 };
@@ -183,7 +184,7 @@ static int step(Executor *e, ExecTask *t, cdm_migrate_stats *st, uint64_t *wait,
                         .no_migrate_pages = g->budget != UINT64_MAX,
                 };
 
-                r = cdm_migrate_job_new(t->ctx, &cdm_sys_ops_numa, t->pid, &g->from, &g->to, &params, &t->job);
+                r = cdm_migrate_job_new(t->ctx, &e->ops, t->pid, &g->from, &g->to, &params, &t->job);
                 if (r < 0)
                         return r;
         }
@@ -317,7 +318,7 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 }
 
 int executor_new(struct ev_loop *loop, const char *root, unsigned workers, uint64_t max_stall_usec,
-                Executor **ret)
+                const cdm_sys_ops *ops, Executor **ret)
 {
         Executor *e;
         sigset_t all, old;
@@ -337,6 +338,7 @@ int executor_new(struct ev_loop *loop, const char *root, unsigned workers, uint6
         }
         e->loop = loop;
         e->max_stall_usec = max_stall_usec;
+        e->ops = ops ? *ops : cdm_sys_ops_numa;
         cdm_bucket_init(&e->bucket, 0, 0, mono_usec());
         pthread_mutex_init(&e->lock, NULL);
         pthread_cond_init(&e->work, NULL);

@@ -20,6 +20,7 @@
 #include "cdm/cdm.h"
 #include "migrate.h"
 #include "move-queue.h"
+#include "sys.h"
 
 struct ev_loop;
 typedef struct Executor Executor;
@@ -57,9 +58,10 @@ typedef struct ExecProgress {
         size_t requests;
 } ExecProgress;
 
-/* @root: the roots each task's context opens; @workers >= 1. */
+/* @root: the roots each task's context opens; @workers >= 1; @ops: the system calls (NULL:
+ * the real ones; the tests' fake kernel is for one worker only). */
 int executor_new(struct ev_loop *loop, const char *root, unsigned workers, uint64_t max_stall_usec,
-                Executor **ret);
+                const cdm_sys_ops *ops, Executor **ret);
 /* Cancel everything, join the workers, run the callbacks still due (cancelled). */
 Executor *executor_free(Executor *e);
 void executor_set_bandwidth(Executor *e, uint64_t bytes_per_sec);
