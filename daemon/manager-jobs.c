@@ -27,6 +27,7 @@
 #include "manager-damon.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
+#include "manager-migrate.h"
 #include "manager-move.h"
 #include "migrate.h"
 #include "sys.h"
@@ -317,6 +318,7 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
          * which in cgroup v2 also moves its pages. A quota or device-first move of the job stops. */
         cdm_jobs_remove(&m->jobs, id);
         manager_move_cancel(m, owner);
+        manager_cancel_job_migrations(m, id);
         manager_damon_sync(m); /* DAMON stops moving its pages first */
         (void) manager_cycle(m);
         /* Whatever the cpuset move left behind goes back too, in the executor; JobRemoved
@@ -412,6 +414,12 @@ int manager_drop_job(Manager *m, const char *id, const char *reason)
         if (cgroup_exists(m, j->cgroup))
                 restore_memcg(m, j);
         log_info("Job %s (%s) dropped: %s.", j->id, j->cgroup, reason);
+        {
+                _cleanup_free_ char *owner = job_owner(id);
+
+                if (owner)
+                        manager_move_cancel(m, owner);
+        }
         cdm_jobs_remove(&m->jobs, id);
         bus_emit_job_removed(m, copy, reason);
         return 0;

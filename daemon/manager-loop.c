@@ -307,6 +307,8 @@ int manager_reload(Manager *m, char **ret_errors)
         } else {
                 cdm_config_free(m->config);
                 m->config = c;
+                if (m->executor) /* the new cap for the moves under way too */
+                        executor_set_bandwidth(m->executor, m->config->bandwidth_mbps * 1000000ULL);
                 (void) manager_set_grants_from_config(m);
                 bus_emit_manager_changed(m, "AuditIntervalUSec");
                 ev_timer_set(&W(m)->audit, 0., (double) m->config->audit_interval_usec / 1e6);

@@ -235,3 +235,10 @@ int manager_cancel_migration(Manager *m, unsigned id)
                 manager_move_cancel(m, g->owner);
         return 0;
 }
+
+void manager_cancel_job_migrations(Manager *m, const char *job)
+{
+        for (size_t i = 0; i < m->n_migrations; i++)
+                if (m->migrations[i]->state == MIGRATION_RUNNING && streq(m->migrations[i]->job, job))
+                        manager_move_cancel(m, m->migrations[i]->owner);
+}
