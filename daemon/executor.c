@@ -219,6 +219,11 @@ static void run_task(Executor *e, ExecTask *t)
                         task_end(e, t);
                         return;
                 }
+                /* Also after a wait: a more urgent task may have come meanwhile. */
+                if (cdm_move_queue_should_yield(&e->queue, g->prio, e->idle)) {
+                        cdm_move_queue_push_front(&e->queue, &t->item);
+                        return;
+                }
                 if (g->capped) {
                         uint64_t w = cdm_bucket_wait(&e->bucket, mono_usec());
 
@@ -246,10 +251,6 @@ static void run_task(Executor *e, ExecTask *t)
                 }
                 if (r != CDM_MIGRATE_AGAIN) {
                         task_end(e, t);
-                        return;
-                }
-                if (cdm_move_queue_should_yield(&e->queue, g->prio, e->idle)) {
-                        cdm_move_queue_push_front(&e->queue, &t->item);
                         return;
                 }
                 if (wait > 0)
@@ -452,6 +453,9 @@ int executor_submit(Executor *e, const ExecRequest *req)
                 pthread_cond_signal(&e->work);
         else
                 pthread_cond_broadcast(&e->work);
+        /* Workers waiting between steps look whether they should give way. */
+        if (req->n_pids > 0 && e->idle == 0)
+                pthread_cond_broadcast(&e->wake);
         pthread_mutex_unlock(&e->lock);
         free(tasks);
         return 0;

@@ -532,6 +532,9 @@ void manager_enforce_jobs(Manager *m)
                 /* A move of the job's is still running: the next audit looks again. */
                 moving = manager_moving(m, owner);
                 if (manager_device_state(m, d->name) != DEV_ONLINE) {
+                        /* The device's evacuation moves everything; no device-first onto it. */
+                        if (moving)
+                                manager_move_cancel(m, owner);
                         j->state = CDM_JOB_SUSPENDED;
                         if (old != CDM_JOB_SUSPENDED)
                                 bus_emit_job_changed(m, j);

@@ -3,7 +3,8 @@
  * The page-move executor (daemon/executor.c) with one worker thread against the fake kernel
  * of fake-sys.h: a request's callback runs in the loop thread, never inside submit; the byte
  * budget stops a request; a cancel wakes a task that waits for the bandwidth cap and its
- * callback says so; progress is per owner; stopping the executor reports what was queued.
+ * callback says so; a more urgent task takes the worker from one waiting for the cap;
+ * progress is per owner; stopping the executor reports what was queued.
  */
 #include <errno.h>
 #include <ev.h>
@@ -177,6 +178,50 @@ static void test_cancel_wakes_capped_task(void **state)
         ev_loop_destroy(loop);
 }
 
+static void test_urgent_task_takes_the_worker(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        int pid = PID;
+        seen low = { 0 }, fault = { 0 };
+        ExecRequest req = request("job:a", &pid, UINT64_MAX - 1, &low);
+        ExecProgress p = { 0 };
+        uint64_t t0;
+        Executor *e;
+
+        fake_add_vma(f, 0x10000000, 20000, 4096, 1, 0);
+        e = start(f, loop);
+        executor_set_bandwidth(e, 1000000);
+        /* A capped policy move takes the only worker and waits for the bucket... */
+        req.prio = CDM_MOVE_POLICY;
+        assert_int_equal(executor_submit(e, &req), 0);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        while ((!executor_progress(e, "job:a", &p) || p.bytes_moved == 0) &&
+               now_usec(CLOCK_MONOTONIC) - t0 < 2000000) {
+                struct timespec ts = { 0, 1000000 };
+
+                nanosleep(&ts, NULL);
+        }
+        assert_true(p.bytes_moved > 0);
+        /* ...and gives it up to a fault evacuation (no cap) of what is left on node 1. */
+        req = request("device:d", &pid, UINT64_MAX - 1, &fault);
+        req.prio = CDM_MOVE_FAULT;
+        req.capped = false;
+        req.to = fake_mask(2);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        assert_int_equal(executor_submit(e, &req), 0);
+        assert_true(run_until(loop, &fault, 5000000));
+        assert_true(now_usec(CLOCK_MONOTONIC) - t0 < 1000000);
+        assert_false(fault.res.cancelled);
+        assert_int_equal(fault.res.stats.pages_moved, fake_count_on(f, 2));
+        assert_int_equal(fake_count_on(f, 1), 0);
+        assert_int_equal(low.calls, 0);
+        executor_free(e);
+        assert_int_equal(low.calls, 1);
+        assert_true(low.res.cancelled);
+        ev_loop_destroy(loop);
+}
+
 static void test_free_reports_queued(void **state)
 {
         fake *f = *state;
@@ -207,6 +252,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_moves_and_reports_in_loop, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_budget_stops, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_cancel_wakes_capped_task, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_urgent_task_takes_the_worker, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_free_reports_queued, fake_setup, fake_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
