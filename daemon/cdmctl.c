@@ -35,7 +35,7 @@ static const cdmctl_verb verbs[] = {
         { "grant", 1, 1, CDMCTL_OPT_CGROUP | CDMCTL_OPT_DEVICE | CDMCTL_OPT_SIZE | CDMCTL_OPT_POLICY,
           CDMCTL_OPT_CGROUP | CDMCTL_OPT_DEVICE | CDMCTL_OPT_SIZE, verb_grant,
           "grant ID --cgroup PATH --device NAME --size SIZE [--policy P]" },
-        { "revoke", 1, 1, 0, 0, verb_revoke, "revoke ID" },
+        { "revoke", 1, 1, CDMCTL_OPT_NO_WAIT, 0, verb_revoke, "revoke ID [--no-wait]" },
         { "set-quota", 2, 2, 0, 0, verb_set_quota, "set-quota ID SIZE" },
         { "set-policy", 2, 2, 0, 0, verb_set_policy, "set-policy ID POLICY" },
         { "migrate", 1, 1, CDMCTL_OPT_TO | CDMCTL_OPT_SIZE | CDMCTL_OPT_NO_WAIT, CDMCTL_OPT_TO,
@@ -63,7 +63,8 @@ static void help(void)
                "  grant ID --cgroup PATH --device NAME --size SIZE [--policy P]\n"
                "                             grant a cgroup a quota of a device (policy: manual,\n"
                "                             device-first, tiered; default manual)\n"
-               "  revoke ID                  take a grant back; its pages return to system memory\n"
+               "  revoke ID [--no-wait]      take a grant back; waits until its pages are back in\n"
+               "                             system memory (JobRemoved) unless --no-wait\n"
                "  set-quota ID SIZE          change a job's quota\n"
                "  set-policy ID POLICY       change a job's policy\n"
                "  migrate ID --to NAME|system [--size SIZE] [--no-wait]\n"
@@ -160,9 +161,76 @@ static int verb_grant(void *userdata, const cdmctl_args *args)
         return cdmctl_output(&b);
 }
 
+typedef struct revoke_wait {
+        const char *id;
+        bool removed; /* JobRemoved of the job seen */
+        bool daemon_gone;
+} revoke_wait;
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        revoke_wait *w = userdata;
+        const char *id, *reason;
+
+        if (sd_bus_message_read(m, "ss", &id, &reason) >= 0 && streq(id, w->id))
+                w->removed = true;
+        return 0;
+}
+
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        revoke_wait *w = userdata;
+        const char *name, *old, *new;
+
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) >= 0 && streq(name, CDMD_BUS_NAME))
+                w->daemon_gone = true;
+        return 0;
+}
+
+/*
+ * Revoke answers once the job is fenced; its pages go back to system memory afterwards and
+ * JobRemoved says when they are. Like systemctl with its jobs, cdmctl waits for that unless
+ * --no-wait; ^C stops waiting (the revoke goes on).
+ */
 static int verb_revoke(void *userdata, const cdmctl_args *args)
 {
-        return check_job_id(args->positional[1]) ?: simple_call(userdata, "Revoke", "s", args->positional[1]);
+        revoke_wait w = { .id = args->positional[1] };
+        sd_bus *bus = userdata;
+        int r;
+
+        r = check_job_id(w.id);
+        if (r != CDMCTL_EXIT_SUCCESS || args->no_wait)
+                return r ?: simple_call(bus, "Revoke", "s", w.id);
+        r = sd_bus_add_match(bus, NULL,
+                             "type='signal',sender='" CDMD_BUS_NAME "',path='" CDMD_PATH "',"
+                             "interface='" CDMD_MANAGER "',member='JobRemoved'",
+                             on_job_removed, &w);
+        if (r >= 0)
+                r = sd_bus_add_match(bus, NULL,
+                                     "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                                     "member='NameOwnerChanged',arg0='" CDMD_BUS_NAME "'",
+                                     on_owner_changed, &w);
+        if (r >= 0)
+                r = cdmctl_quit_signals_install();
+        if (r < 0)
+                return cdmctl_fail(NULL, r, "subscribe to JobRemoved");
+        r = simple_call(bus, "Revoke", "s", w.id);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        while (!w.removed) {
+                if (w.daemon_gone) {
+                        fprintf(stderr, "cdmctl: cdmd left the bus before job %s was removed\n", w.id);
+                        return CDMCTL_EXIT_FAILURE;
+                }
+                if (cdmctl_quit_requested() > 0) {
+                        fprintf(stderr, "cdmctl: stopped waiting; job %s is fenced, its pages are still moving back\n", w.id);
+                        return CDMCTL_EXIT_FAILURE;
+                }
+                r = cdmctl_dispatch(bus, 200 * 1000);
+                if (r < 0)
+                        return cdmctl_fail(NULL, r, "read from the bus");
+        }
+        return CDMCTL_EXIT_SUCCESS;
 }
 
 static int verb_set_quota(void *userdata, const cdmctl_args *args)

@@ -29,37 +29,77 @@
 #include "sys.h"
 #include "util/time-util.h"
 
-static void repair_item(Manager *m, cdm_audit_item *it)
+typedef struct RepairDone {
+        Manager *m;
+        char *cgroup;
+        char *device;
+} RepairDone;
+
+static void repair_done_free(void *userdata)
 {
-        const cdm_device *d = cdm_layout_find_device(m->layout, it->device);
-        _cleanup_free_ int *pids = NULL;
-        cdm_migrate_stats stats = { 0 };
-        size_t n = 0;
-        int r;
+        RepairDone *d = userdata;
 
         if (!d)
                 return;
-        if (streq(it->owner, "/")) {
-                manager_move_pids(m, m->audit.root_pids, m->audit.n_root_pids, &d->nodes,
-                                &m->layout->system_nodes, true, &stats);
-        } else {
+        free(d->cgroup);
+        free(d->device);
+        free(d);
+}
+
+static void repair_finish(void *userdata, const char *owner, const ExecResult *res)
+{
+        RepairDone *d = userdata;
+        Manager *m = d->m;
+
+        m->repaired_bytes += res->stats.bytes_moved;
+        /* The audit that found it, unless a newer one replaced it meanwhile. */
+        for (size_t i = 0; i < m->audit.n_items; i++)
+                if (streq(m->audit.items[i].owner, d->cgroup) && streq(m->audit.items[i].device, d->device))
+                        m->audit.items[i].repaired += res->stats.bytes_moved;
+        if (res->stats.bytes_moved)
+                bus_emit_spill(m, "SpillRepaired", d->cgroup, d->device, res->stats.bytes_moved);
+        if (res->stats.bytes_moved || res->stats.pages_failed)
+                log_event(LOG_NOTICE, &(LogEvent){ .message_id = CDMD_MESSAGE_REPAIR, .device = d->device,
+                                          .cgroup = d->cgroup, .bytes = res->stats.bytes_moved, .has_bytes = true },
+                                "Repaired spill of %s on %s: %llu bytes moved back to system memory, %llu pages not moved.",
+                                d->cgroup, d->device, (unsigned long long) res->stats.bytes_moved,
+                                (unsigned long long) res->stats.pages_failed);
+}
+
+/* Queue moving the spill back, unless the repair of the last audit still runs. */
+static void repair_item(Manager *m, cdm_audit_item *it)
+{
+        const cdm_device *d = cdm_layout_find_device(m->layout, it->device);
+        _cleanup_free_ char *owner = NULL;
+        _cleanup_free_ int *pids = NULL;
+        RepairDone *done;
+        size_t n = 0;
+        int r;
+
+        if (!d || asprintf(&owner, "spill:%s:%s", it->device, it->owner) < 0)
+                return;
+        if (manager_moving(m, owner))
+                return;
+        if (!streq(it->owner, "/") && cdm_ctx_is_live(m->ctx) && !m->dry_run) {
                 r = cdm_cgroup_pids_recursive(m->ctx, it->owner, &pids, &n);
                 if (r < 0) {
                         log_debug("Cannot list the processes of %s: %s", it->owner, strerror(-r));
                         return;
                 }
-                manager_move_pids(m, pids, n, &d->nodes, &m->layout->system_nodes, true, &stats);
         }
-        m->repaired_bytes += stats.bytes_moved;
-        it->repaired += stats.bytes_moved;
-        if (stats.bytes_moved)
-                bus_emit_spill(m, "SpillRepaired", it->owner, it->device, stats.bytes_moved);
-        if (stats.bytes_moved || stats.pages_failed)
-                log_event(LOG_NOTICE, &(LogEvent){ .message_id = CDMD_MESSAGE_REPAIR, .device = it->device,
-                                          .cgroup = it->owner, .bytes = stats.bytes_moved, .has_bytes = true },
-                                "Repaired spill of %s on %s: %llu bytes moved back to system memory, %llu pages not moved.",
-                                it->owner, it->device, (unsigned long long) stats.bytes_moved,
-                                (unsigned long long) stats.pages_failed);
+        done = calloc(1, sizeof(*done));
+        if (!done)
+                return;
+        *done = (RepairDone){ .m = m, .cgroup = strdup(it->owner), .device = strdup(it->device) };
+        if (!done->cgroup || !done->device) {
+                repair_done_free(done);
+                return;
+        }
+        (void) manager_move_submit(m, &(ExecRequest){ .owner = owner, .prio = CDM_MOVE_REPAIR,
+                        .pids = streq(it->owner, "/") ? m->audit.root_pids : pids,
+                        .n_pids = streq(it->owner, "/") ? m->audit.n_root_pids : n, .from = d->nodes,
+                        .to = m->layout->system_nodes, .budget = UINT64_MAX, .capped = true,
+                        .done = repair_finish, .userdata = done, .free_userdata = repair_done_free });
 }
 
 /*

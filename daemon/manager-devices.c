@@ -7,7 +7,8 @@
  *
  * Draining, in this order: fence (a device that is not online has its nodes removed from
  * every cpuset, jobs on it are suspended; in cgroup v2 the cpuset write moves their pages);
- * move what processes still map there (migrate_pages, then move_pages); reclaim the node's page
+ * move what processes still map there (migrate_pages, then move_pages; on the executor's
+ * threads, the loop goes on meanwhile, and Resume waits until it is done); reclaim the node's page
  * cache where the kernel can (nodeN/reclaim, 6.17+); offline the memory blocks, which moves
  * every movable page left, page cache and shmem included. A block that will not go offline
  * keeps the device draining, and the processes that still hold pages there are named.
@@ -64,6 +65,21 @@ static DeviceState *find_state(Manager *m, const char *name, bool create)
         if (!v[m->n_device_states].name)
                 return NULL;
         return &v[m->n_device_states++];
+}
+
+/* The owner of a device's evacuation on the executor. */
+static char *device_owner(const char *name)
+{
+        char *s;
+
+        return asprintf(&s, "device:%s", name) < 0 ? NULL : s;
+}
+
+bool manager_device_evacuating(Manager *m, const char *name)
+{
+        _cleanup_free_ char *owner = device_owner(name);
+
+        return owner && manager_moving(m, owner);
 }
 
 DevState manager_device_state(Manager *m, const char *name)
@@ -299,7 +315,7 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
         }
         if (!s || s->state == DEV_ONLINE)
                 return JOB_OK;
-        if (s->state == DEV_DRAINING && s->evacuation_pending) {
+        if (s->state == DEV_DRAINING && (s->evacuation_pending || manager_device_evacuating(m, device))) {
                 return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is still being drained", device);
         }
         r = set_state(m, s, DEV_ONLINE, "resumed", true);
@@ -307,25 +323,14 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
                 return manager_state_error(m, r, ret_msg);
         s->evacuation_pending = false;
         s->watching = false;
+        {
+                _cleanup_free_ char *owner = device_owner(device);
+
+                if (owner)
+                        manager_move_cancel(m, owner); /* a failed device's evacuation */
+        }
         (void) manager_cycle(m); /* onlines the blocks (movable) and reopens the jobs */
         return JOB_OK;
-}
-
-/* Every process of the system with pages on the device's nodes: move them to system nodes.
- * A fault evacuation has no bandwidth cap. */
-static uint64_t evacuate_processes(Manager *m, const cdm_device *d, bool fault)
-{
-        _cleanup_free_ int *pids = NULL;
-        cdm_migrate_stats stats = { 0 };
-        size_t n = 0;
-
-        if (cdm_proc_list_pids(m->ctx, &pids, &n) < 0)
-                return 0;
-        for (size_t i = 0; i < n; i++)
-                if (pids[i] == getpid())
-                        pids[i] = pids[--n];
-        manager_move_pids(m, pids, n, &d->nodes, &m->layout->system_nodes, !fault, &stats);
-        return stats.bytes_moved;
 }
 
 /* Name the processes that still map pages on the device. */
@@ -414,26 +419,46 @@ static void announce(Manager *m, DeviceState *s, const char *step)
         bus_emit_device_state(m, s->name, dev_state_to_string(s->state), step);
 }
 
-static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
+typedef struct EvacuateDone {
+        Manager *m;
+        char *device;
+        bool fault;
+} EvacuateDone;
+
+static void evacuate_done_free(void *userdata)
 {
+        EvacuateDone *d = userdata;
+
+        if (d)
+                free(d->device);
+        free(d);
+}
+
+/* The processes' pages are off the device: reclaim and offline what is left. */
+static void evacuate_finish(void *userdata, const char *owner, const ExecResult *res)
+{
+        EvacuateDone *ed = userdata;
+        Manager *m = ed->m;
+        DeviceState *s = find_state(m, ed->device, false);
         _cleanup_free_ char *who = NULL;
-        uint64_t moved;
+        const cdm_device *d;
         unsigned left;
 
-        s->evacuation_pending = false;
+        /* Cancelled: a fault took over a drain (its own evacuation follows), or cdmd stops
+         * (the evacuation goes on at the next start). */
+        if (res->cancelled || !s || s->state == DEV_ONLINE || s->fault != ed->fault)
+                return;
         (void) manager_reread_topology(m);
-        d = cdm_layout_find_device(m->layout, s->name);
+        d = m->layout ? cdm_layout_find_device(m->layout, s->name) : NULL;
         if (!d)
                 return;
-        announce(m, s, "fenced: no cgroup may allocate there, its jobs are suspended");
-        moved = evacuate_processes(m, d, s->fault);
-        log_info("Device %s: %llu bytes of mapped memory moved to system nodes.", d->name,
-                        (unsigned long long) moved);
+        log_info("Device %s: %llu bytes of mapped memory moved to system nodes in %llu ms.", d->name,
+                        (unsigned long long) res->stats.bytes_moved, (unsigned long long) (res->usec / 1000));
         {
                 char step[96];
 
                 (void) snprintf(step, sizeof(step), "mapped memory moved to system nodes: %llu bytes",
-                                (unsigned long long) moved);
+                                (unsigned long long) res->stats.bytes_moved);
                 announce(m, s, step);
         }
         reclaim_page_cache(m, d);
@@ -455,6 +480,41 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
                 s->reason = (free(s->reason), reason ? strdup(reason) : NULL);
                 bus_emit_device_state(m, s->name, dev_state_to_string(s->state), reason ?: "");
         }
+}
+
+/* Fenced already: queue moving every process's pages on the device to the system nodes (a
+ * fault evacuation first of all and without the bandwidth cap); the rest follows when done. */
+static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
+{
+        _cleanup_free_ char *owner = NULL;
+        _cleanup_free_ int *pids = NULL;
+        EvacuateDone *ed;
+        size_t n = 0;
+
+        s->evacuation_pending = false;
+        (void) manager_reread_topology(m);
+        d = cdm_layout_find_device(m->layout, s->name);
+        owner = device_owner(s->name);
+        ed = calloc(1, sizeof(*ed));
+        if (!d || !owner || !ed || !(ed->device = strdup(s->name))) {
+                evacuate_done_free(ed);
+                return;
+        }
+        ed->m = m;
+        ed->fault = s->fault;
+        /* A drain under way gives way to the evacuation after a fault. */
+        manager_move_cancel(m, owner);
+        announce(m, s, "fenced: no cgroup may allocate there, its jobs are suspended");
+        if (cdm_ctx_is_live(m->ctx) && !m->dry_run && cdm_proc_list_pids(m->ctx, &pids, &n) < 0)
+                n = 0;
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] == getpid())
+                        pids[i] = pids[--n];
+        (void) manager_move_submit(m, &(ExecRequest){ .owner = owner,
+                        .prio = s->fault ? CDM_MOVE_FAULT : CDM_MOVE_DRAIN, .pids = pids, .n_pids = n,
+                        .from = d->nodes, .to = m->layout->system_nodes, .budget = UINT64_MAX,
+                        .capped = !s->fault, .done = evacuate_finish, .userdata = ed,
+                        .free_userdata = evacuate_done_free });
 }
 
 /*

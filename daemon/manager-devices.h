@@ -24,6 +24,8 @@ typedef struct DeviceState {
 
 const char *dev_state_to_string(DevState s);
 DevState manager_device_state(Manager *m, const char *name);
+/* Whether the processes' pages of a draining or failed device are still being moved. */
+bool manager_device_evacuating(Manager *m, const char *name);
 /* Nodes of devices that are not online: fenced off every cpuset, never onlined. */
 void manager_fenced_nodes(Manager *m, cdm_nodemask *ret);
 int manager_drain(Manager *m, const char *device, const char *reason, bool fault, char **ret_msg);

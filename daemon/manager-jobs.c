@@ -2,11 +2,13 @@
 /*
  * Grants with their side effects. A grant is checked as a whole first (lib/jobs.c), then
  * recorded in state_dir, then the job's memcg limits are raised by its quota (device pages
- * are charged like any page), then a cycle opens its cpuset. Revoking fences the job at once
- * (the cycle closes its cpuset, which moves its pages in cgroup v2), moves what is left,
- * restores the memcg limits (never below current use) and forgets the job.
+ * are charged like any page), then a cycle opens its cpuset. Revoking forgets the job and
+ * fences it at once (the cycle closes its cpuset, which moves its pages in cgroup v2); what is
+ * left is moved on the executor, and when it is back the memcg limits are restored (never
+ * below current use) and JobRemoved is emitted.
  * Quotas are enforced after each audit: the excess goes back to system memory; with the
- * device-first policy anonymous memory is moved onto the device up to the quota.
+ * device-first policy anonymous memory is moved onto the device up to the quota. Both run on
+ * the executor, one move per job at a time.
  */
 
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include "manager-damon.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
+#include "manager-migrate.h"
 #include "manager-move.h"
 #include "migrate.h"
 #include "sys.h"
@@ -45,6 +48,14 @@ static JobError from_grant_error(cdm_grant_error e)
                 [CDM_GRANT_NOT_SUPPORTED] = JOB_NOT_SUPPORTED,
         };
         return e < ARRAY_SIZE(map) ? map[e] : JOB_INVALID;
+}
+
+/* The owner of a job's page moves on the executor. */
+static char *job_owner(const char *id)
+{
+        char *s;
+
+        return asprintf(&s, "job:%s", id) < 0 ? NULL : s;
 }
 
 static bool cgroup_exists(Manager *m, const char *cgroup)
@@ -183,6 +194,15 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         e = cdm_jobs_check_grant(&m->jobs, m->layout, m->config, id, cgroup, device, quota, policy, ret_msg);
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
+        {
+                _cleanup_free_ char *owner = job_owner(id);
+
+                /* The pages of a revoked job with that id are still on their way back. */
+                if (!owner)
+                        return -ENOMEM;
+                if (manager_moving(m, owner))
+                        return msg_printf(ret_msg, JOB_EXISTS, "job '%s' is being revoked", id);
+        }
         if (manager_device_state(m, device) != DEV_ONLINE)
                 return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is being drained, drained or failed", device);
         if (!cgroup_exists(m, cgroup))
@@ -226,52 +246,91 @@ int manager_sync(Manager *m, const char *cgroup, char **ret_msg)
         return r < 0 ? r : JOB_OK;
 }
 
+/* What a revoke needs once the job's pages are back, after the job left the table. */
+typedef struct RevokeDone {
+        Manager *m;
+        cdm_job gone;
+        char *reason;
+} RevokeDone;
+
+static void revoke_done_free(void *userdata)
+{
+        RevokeDone *d = userdata;
+
+        if (!d)
+                return;
+        free(d->gone.id);
+        free(d->gone.cgroup);
+        free(d->gone.device);
+        free(d->gone.saved_memory_max);
+        free(d->gone.saved_memory_high);
+        free(d->reason);
+        free(d);
+}
+
+static void revoke_finish(void *userdata, const char *owner, const ExecResult *res)
+{
+        RevokeDone *d = userdata;
+        Manager *m = d->m;
+
+        if (cgroup_exists(m, d->gone.cgroup)) {
+                (void) manager_fence_cgroup(m, d->gone.cgroup);
+                restore_memcg(m, &d->gone);
+        }
+        log_info("Revoked job %s (%s): %s; %llu bytes moved back after fencing%s.", d->gone.id, d->gone.cgroup,
+                        d->reason, (unsigned long long) res->moved, res->cancelled ? " (stopped early)" : "");
+        if (res->error)
+                log_warning_errno(res->error, "Job %s: not every page could be moved back: %s", d->gone.id,
+                                res->error_text);
+        bus_emit_job_removed(m, d->gone.id, d->reason);
+}
+
 int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg)
 {
         cdm_job *j = cdm_jobs_find(&m->jobs, id);
-        cdm_job gone = { 0 };
+        _cleanup_free_ char *owner = NULL;
+        RevokeDone *done;
         const cdm_device *d;
-        uint64_t moved = 0;
         int r;
 
         *ret_msg = NULL;
         if (!j)
                 return msg_printf(ret_msg, JOB_NO_JOB, "no job '%s'", id);
+        owner = job_owner(id);
+        done = calloc(1, sizeof(*done));
+        if (!owner || !done) {
+                free(done);
+                return -ENOMEM;
+        }
         r = manager_forget_job(m, id);
-        if (r < 0)
+        if (r < 0) {
+                free(done);
                 return manager_state_error(m, r, ret_msg);
+        }
         /* Keep what is needed after the job is out of the table. */
-        gone = (cdm_job){ .id = strdup(j->id), .cgroup = strdup(j->cgroup), .device = strdup(j->device),
-                .saved_memory_max = TAKE_PTR(j->saved_memory_max),
-                .saved_memory_high = TAKE_PTR(j->saved_memory_high) };
-        if (!gone.id || !gone.cgroup || !gone.device) {
-                r = -ENOMEM;
-                goto out;
+        *done = (RevokeDone){ .m = m, .reason = strdup(reason),
+                .gone = { .id = strdup(j->id), .cgroup = strdup(j->cgroup), .device = strdup(j->device),
+                        .saved_memory_max = TAKE_PTR(j->saved_memory_max),
+                        .saved_memory_high = TAKE_PTR(j->saved_memory_high) } };
+        if (!done->gone.id || !done->gone.cgroup || !done->gone.device || !done->reason) {
+                revoke_done_free(done);
+                return -ENOMEM;
         }
         /* Fence at once: without its grant, the cycle restricts the cgroup to the system nodes,
-         * which in cgroup v2 also moves its pages. */
+         * which in cgroup v2 also moves its pages. A quota or device-first move of the job stops. */
         cdm_jobs_remove(&m->jobs, id);
+        manager_move_cancel(m, owner);
+        manager_cancel_job_migrations(m, id);
         manager_damon_sync(m); /* DAMON stops moving its pages first */
         (void) manager_cycle(m);
-        /* Whatever the cpuset move left behind goes back too. */
-        d = m->layout ? cdm_layout_find_device(m->layout, gone.device) : NULL;
-        if (d && cgroup_exists(m, gone.cgroup))
-                moved = manager_move_cgroup(m, gone.cgroup, &d->nodes, &m->layout->system_nodes, UINT64_MAX);
-        if (cgroup_exists(m, gone.cgroup)) {
-                (void) manager_fence_cgroup(m, gone.cgroup);
-                restore_memcg(m, &gone);
-        }
-        log_info("Revoked job %s (%s): %s; %llu bytes moved back after fencing.", gone.id, gone.cgroup,
-                        reason, (unsigned long long) moved);
-        bus_emit_job_removed(m, gone.id, reason);
-        r = JOB_OK;
-out:
-        free(gone.id);
-        free(gone.cgroup);
-        free(gone.device);
-        free(gone.saved_memory_max);
-        free(gone.saved_memory_high);
-        return r;
+        /* Whatever the cpuset move left behind goes back too, in the executor; JobRemoved
+         * follows when it is back. */
+        d = m->layout ? cdm_layout_find_device(m->layout, done->gone.device) : NULL;
+        (void) manager_move_cgroup_submit(m, &(ExecRequest){ .owner = owner, .prio = CDM_MOVE_REVOKE,
+                        .from = d ? d->nodes : (cdm_nodemask){ { 0 } }, .to = m->layout ? m->layout->system_nodes : (cdm_nodemask){ { 0 } },
+                        .budget = UINT64_MAX, .cgroup = d && cgroup_exists(m, done->gone.cgroup) ? done->gone.cgroup : NULL,
+                        .capped = true, .done = revoke_finish, .userdata = done, .free_userdata = revoke_done_free });
+        return JOB_OK;
 }
 
 int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg)
@@ -357,6 +416,12 @@ int manager_drop_job(Manager *m, const char *id, const char *reason)
         if (cgroup_exists(m, j->cgroup))
                 restore_memcg(m, j);
         log_info("Job %s (%s) dropped: %s.", j->id, j->cgroup, reason);
+        {
+                _cleanup_free_ char *owner = job_owner(id);
+
+                if (owner)
+                        manager_move_cancel(m, owner);
+        }
         cdm_jobs_remove(&m->jobs, id);
         bus_emit_job_removed(m, copy, reason);
         return 0;
@@ -397,17 +462,81 @@ static void job_usage(Manager *m, cdm_job *j, const cdm_device *d)
 
 #define DEVICE_FIRST_SLACK (2ULL << 20)
 
+typedef struct JobMoveDone {
+        Manager *m;
+        char *id;
+        bool to_system; /* the excess over the quota; else device-first onto the device */
+} JobMoveDone;
+
+static void job_move_done_free(void *userdata)
+{
+        JobMoveDone *d = userdata;
+
+        if (d)
+                free(d->id);
+        free(d);
+}
+
+static void job_move_finish(void *userdata, const char *owner, const ExecResult *res)
+{
+        JobMoveDone *md = userdata;
+        Manager *m = md->m;
+        cdm_job *j = cdm_jobs_find(&m->jobs, md->id);
+        const cdm_device *d = j && m->layout ? cdm_layout_find_device(m->layout, j->device) : NULL;
+        cdm_job_state old;
+
+        if (!j || !d)
+                return; /* revoked or dropped meanwhile */
+        old = j->state;
+        if (md->to_system)
+                j->moved_to_system += res->moved;
+        else
+                j->moved_to_device += res->moved;
+        job_usage(m, j, d);
+        if (j->state == CDM_JOB_OVER_QUOTA && j->device_bytes <= j->quota)
+                j->state = CDM_JOB_ACTIVE;
+        if (res->moved || j->state != old)
+                bus_emit_job_changed(m, j);
+}
+
+/* Queue moving up to @budget bytes of the job's pages off the device (@to_system) or onto it. */
+static int job_move(Manager *m, cdm_job *j, const cdm_device *d, bool to_system, uint64_t budget)
+{
+        _cleanup_free_ char *owner = job_owner(j->id);
+        JobMoveDone *md = calloc(1, sizeof(*md));
+
+        if (!owner || !md || !(md->id = strdup(j->id))) {
+                job_move_done_free(md);
+                return -ENOMEM;
+        }
+        md->m = m;
+        md->to_system = to_system;
+        return manager_move_cgroup_submit(m, &(ExecRequest){ .owner = owner,
+                        .prio = to_system ? CDM_MOVE_QUOTA : CDM_MOVE_POLICY,
+                        .from = to_system ? d->nodes : m->layout->system_nodes,
+                        .to = to_system ? m->layout->system_nodes : d->nodes, .budget = budget,
+                        .cgroup = j->cgroup, .capped = true, .done = job_move_finish, .userdata = md,
+                        .free_userdata = job_move_done_free });
+}
+
 void manager_enforce_jobs(Manager *m)
 {
         for (size_t i = 0; m->layout && i < m->jobs.n; i++) {
                 cdm_job *j = &m->jobs.items[i];
                 const cdm_device *d = cdm_layout_find_device(m->layout, j->device);
                 cdm_job_state old = j->state;
+                _cleanup_free_ char *owner = job_owner(j->id);
                 uint64_t before_dev, before_sys;
+                bool moving;
 
-                if (!d)
+                if (!d || !owner)
                         continue;
+                /* A move of the job's is still running: the next audit looks again. */
+                moving = manager_moving(m, owner);
                 if (manager_device_state(m, d->name) != DEV_ONLINE) {
+                        /* The device's evacuation moves everything; no device-first onto it. */
+                        if (moving)
+                                manager_move_cancel(m, owner);
                         j->state = CDM_JOB_SUSPENDED;
                         if (old != CDM_JOB_SUSPENDED)
                                 bus_emit_job_changed(m, j);
@@ -422,7 +551,7 @@ void manager_enforce_jobs(Manager *m)
                         j->system_bytes = m->audit.jobs[i].system_bytes;
                 }
                 if (j->device_bytes > j->quota) {
-                        uint64_t moved, excess = j->device_bytes - j->quota;
+                        uint64_t excess = j->device_bytes - j->quota;
 
                         j->state = CDM_JOB_OVER_QUOTA;
                         if (old != CDM_JOB_OVER_QUOTA) {
@@ -434,25 +563,19 @@ void manager_enforce_jobs(Manager *m)
                                                 (unsigned long long) j->quota);
                                 bus_emit_quota_exceeded(m, j);
                         }
-                        moved = manager_move_cgroup(m, j->cgroup, &d->nodes, &m->layout->system_nodes, excess);
-                        j->moved_to_system += moved;
-                        job_usage(m, j, d);
-                        if (j->device_bytes <= j->quota)
-                                j->state = CDM_JOB_ACTIVE;
+                        /* A device-first move onto the device goes the wrong way now. */
+                        if (moving && j->policy == CDM_POLICY_DEVICE_FIRST)
+                                manager_move_cancel(m, owner);
+                        else if (!moving)
+                                (void) job_move(m, j, d, true, excess);
                 } else {
                         j->state = CDM_JOB_ACTIVE;
                         /* A move ends on a whole batch (a huge page is 2 MiB): stop that much
                          * short of the quota, or each audit would move the overshoot back and
                          * the next one forth again. */
                         if (j->policy == CDM_POLICY_DEVICE_FIRST && j->system_bytes > 0 &&
-                                        j->quota > j->device_bytes + DEVICE_FIRST_SLACK) {
-                                uint64_t moved = manager_move_cgroup(m, j->cgroup, &m->layout->system_nodes,
-                                                &d->nodes, j->quota - j->device_bytes - DEVICE_FIRST_SLACK);
-
-                                j->moved_to_device += moved;
-                                if (moved)
-                                        job_usage(m, j, d);
-                        }
+                                        j->quota > j->device_bytes + DEVICE_FIRST_SLACK && !moving)
+                                (void) job_move(m, j, d, false, j->quota - j->device_bytes - DEVICE_FIRST_SLACK);
                 }
                 if (j->state != old || j->device_bytes != before_dev || j->system_bytes != before_sys)
                         bus_emit_job_changed(m, j);

@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cgroup-tree.h"
+#include "executor.h"
 #include "config-ini.h"
 #include "ctx.h"
 #include "log.h"
@@ -306,6 +307,8 @@ int manager_reload(Manager *m, char **ret_errors)
         } else {
                 cdm_config_free(m->config);
                 m->config = c;
+                if (m->executor) /* the new cap for the moves under way too */
+                        executor_set_bandwidth(m->executor, m->config->bandwidth_mbps * 1000000ULL);
                 (void) manager_set_grants_from_config(m);
                 bus_emit_manager_changed(m, "AuditIntervalUSec");
                 ev_timer_set(&W(m)->audit, 0., (double) m->config->audit_interval_usec / 1e6);
@@ -370,6 +373,7 @@ int manager_run(Manager *m)
         ev_run(m->loop, 0);
 
         ev_timer_stop(m->loop, &w.modified);
+        m->executor = executor_free(m->executor); /* cancels the moves, runs their callbacks */
         manager_migrations_free(m); /* their timers live on this loop */
         manager_bus_stop(m);
         if (w.inotify_fd >= 0)

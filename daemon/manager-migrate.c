@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Migrate: move a job's pages to its device or to system memory, on demand, without
- * stalling the loop: one engine step (one move_pages batch, sized by the engine to stay under
- * max_stall) per timer tick, the bandwidth cap applied as the wait between steps. Progress is
- * on a Migration object (PropertiesChanged at most every 100 ms), MigrationFinished at the
- * end. At most MIGRATIONS_MAX objects exist; finished ones are dropped oldest first.
+ * Migrate: move a job's pages to its device or to system memory, on demand, on the executor's
+ * threads (executor.c) like every other move, under the shared bandwidth cap, so the loop
+ * never waits for it. Progress is on a Migration object (the executor's count polled every
+ * 100 ms, PropertiesChanged when it changed), MigrationFinished at the end. At most
+ * MIGRATIONS_MAX objects exist; finished ones are dropped oldest first.
  */
 
 #include <ev.h>
@@ -27,26 +27,20 @@
 #include "util/text.h"
 #include "util/time-util.h"
 #include "audit.h"
+#include "executor.h"
 
 struct Migration {
         Manager *m;
         unsigned id;
         char *job;
         char *target;
-        cdm_nodemask from, to;
+        char *owner; /* on the executor: "migration:ID" */
         uint64_t total;
         MigrationState state;
-        bool cancel;
-        int *pids;
-        size_t n_pids, next_pid;
-        cdm_migrate_job *engine;
-        cdm_migrate_params params;
         cdm_migrate_stats stats;
-        uint64_t started_usec, finished_usec, last_emit_usec;
-        char *cgroup;
-        uint64_t base_on_to; /* the job's bytes on the target nodes when it started */
-        uint64_t moved;      /* measured on memory.numa_stat (a THP moves 2 MiB at once) */
-        ev_timer timer;
+        uint64_t started_usec, finished_usec;
+        uint64_t moved; /* measured on memory.numa_stat (a THP moves 2 MiB at once) */
+        ev_timer timer; /* progress, every 100 ms */
 };
 
 const char *migration_state_to_string(MigrationState s)
@@ -71,11 +65,9 @@ static void migration_free(Migration *g)
                 return;
         if (g->m && g->m->loop)
                 ev_timer_stop(g->m->loop, &g->timer);
-        cdm_migrate_job_free(g->engine);
-        free(g->pids);
         free(g->job);
         free(g->target);
-        free(g->cgroup);
+        free(g->owner);
         free(g);
 }
 
@@ -104,7 +96,6 @@ static void finish(Migration *g, MigrationState state)
         ev_timer_stop(m->loop, &g->timer);
         g->state = state;
         g->finished_usec = now_usec(CLOCK_MONOTONIC);
-        g->engine = cdm_migrate_job_free(g->engine);
         if (j) {
                 if (streq(g->target, "system"))
                         j->moved_to_system += g->moved;
@@ -119,58 +110,41 @@ static void finish(Migration *g, MigrationState state)
         bus_emit_migration(m, g, true);
 }
 
-static void on_step(struct ev_loop *loop, ev_timer *t, int revents)
+static void on_progress(struct ev_loop *loop, ev_timer *t, int revents)
 {
         Migration *g = t->data;
-        uint64_t wait = 0;
-        int r;
+        ExecProgress p;
 
-        if (g->cancel) {
-                finish(g, MIGRATION_CANCELLED);
-                return;
-        }
         /* A device drained or failed under a migration onto it: stop, the evacuation wins. */
-        if (!streq(g->target, "system") && manager_device_state(g->m, g->target) != DEV_ONLINE) {
-                finish(g, MIGRATION_CANCELLED);
-                return;
-        }
-        while (!g->engine) {
-                if (g->next_pid >= g->n_pids || g->moved >= g->total) {
-                        finish(g, MIGRATION_DONE);
-                        return;
-                }
-                if (cdm_migrate_job_new(g->m->ctx, &cdm_sys_ops_numa, g->pids[g->next_pid++], &g->from,
-                                    &g->to, &g->params, &g->engine) < 0)
-                        g->engine = NULL;
-        }
-        r = cdm_migrate_job_step(g->engine, &g->stats, &wait);
-        {
-                uint64_t on_to = manager_cgroup_bytes_on(g->m, g->cgroup, &g->to), cap, due;
-
-                g->moved = on_to > g->base_on_to ? on_to - g->base_on_to : 0;
-                /* The bandwidth cap, paced on what really moved since the start. */
-                cap = g->m->config->bandwidth_mbps * 1000000ULL;
-                if (cap) {
-                        due = g->started_usec + g->moved * 1000000ULL / cap;
-                        wait = due > now_usec(CLOCK_MONOTONIC) ? due - now_usec(CLOCK_MONOTONIC) : 0;
-                }
-        }
-        if (r != CDM_MIGRATE_AGAIN || g->moved >= g->total) {
-                g->engine = cdm_migrate_job_free(g->engine);
-                if (r < 0 && r != -ESRCH && r != -ECANCELED) {
-                        log_warning_errno(r, "Migration %u: %s", g->id, cdm_ctx_last_error(g->m->ctx));
-                        if (r == -EACCES || r == -EPERM || r == -ENODEV) {
-                                finish(g, MIGRATION_FAILED);
-                                return;
-                        }
-                }
-        }
-        if (now_usec(CLOCK_MONOTONIC) - g->last_emit_usec >= 100000) {
-                g->last_emit_usec = now_usec(CLOCK_MONOTONIC);
+        if (!streq(g->target, "system") && manager_device_state(g->m, g->target) != DEV_ONLINE)
+                manager_move_cancel(g->m, g->owner);
+        if (g->m->executor && executor_progress(g->m->executor, g->owner, &p) && p.bytes_moved != g->moved) {
+                g->moved = p.bytes_moved;
                 bus_emit_migration(g->m, g, false);
         }
-        ev_timer_set(t, (double) wait / 1e6, 0.);
-        ev_timer_start(loop, t);
+}
+
+/* The executor is done with it (in the loop). */
+static void on_moved(void *userdata, const char *owner, const ExecResult *res)
+{
+        Migration *g = userdata;
+
+        g->stats = res->stats;
+        g->moved = res->moved;
+        if (res->error && res->error != -ECANCELED)
+                log_warning_errno(res->error, "Migration %u: %s", g->id, res->error_text);
+        if (res->cancelled)
+                finish(g, MIGRATION_CANCELLED);
+        else if (res->error == -EACCES || res->error == -EPERM || res->error == -ENODEV)
+                finish(g, MIGRATION_FAILED);
+        else
+                finish(g, MIGRATION_DONE);
+}
+
+/* The Migration outlives its request: a running one is never dropped (make_room), and the
+ * executor is stopped before the migrations are freed. */
+static void keep_migration(void *userdata)
+{
 }
 
 /* Drop the oldest finished migration when the table is full. */
@@ -227,27 +201,27 @@ int manager_migrate(Manager *m, const char *job, const char *target, uint64_t by
         if (!g)
                 return -ENOMEM;
         *g = (Migration){ .m = m, .id = ++m->last_migration_id, .job = strdup(job), .target = strdup(target),
-                .state = MIGRATION_RUNNING, .started_usec = now_usec(CLOCK_MONOTONIC),
-                .params = { .max_stall_usec = m->config->max_stall_usec,
-                        .no_migrate_pages = true, .cancel = &g->cancel } };
-        g->from = streq(target, "system") ? d->nodes : m->layout->system_nodes;
-        g->to = streq(target, "system") ? m->layout->system_nodes : d->nodes;
+                .state = MIGRATION_RUNNING, .started_usec = now_usec(CLOCK_MONOTONIC) };
         /* 0 = all that fits: to the device, up to the quota; to system memory, everything. */
         g->total = streq(target, "system") ? (bytes ?: j->device_bytes ?: UINT64_MAX)
                                            : MIN(bytes ?: UINT64_MAX, j->quota > j->device_bytes ? j->quota - j->device_bytes : 0);
-        g->cgroup = strdup(j->cgroup);
-        if (!g->job || !g->target || !g->cgroup ||
-                        cdm_cgroup_pids_recursive(m->ctx, j->cgroup, &g->pids, &g->n_pids) < 0) {
+        if (!g->job || !g->target || asprintf(&g->owner, "migration:%u", g->id) < 0) {
+                g->owner = NULL;
                 migration_free(g);
                 return -ENOMEM;
         }
-        g->base_on_to = manager_cgroup_bytes_on(m, j->cgroup, &g->to);
-        ev_timer_init(&g->timer, on_step, 0., 0.);
+        ev_timer_init(&g->timer, on_progress, 0.1, 0.1);
         g->timer.data = g;
         ev_timer_start(m->loop, &g->timer);
         m->migrations[m->n_migrations++] = g;
         bus_emit_migration_added(m, g);
         *ret_id = g->id;
+        /* Its callback may run before this returns (no executor threads): after the object. */
+        (void) manager_move_cgroup_submit(m, &(ExecRequest){ .owner = g->owner, .prio = CDM_MOVE_POLICY,
+                        .from = streq(target, "system") ? d->nodes : m->layout->system_nodes,
+                        .to = streq(target, "system") ? m->layout->system_nodes : d->nodes,
+                        .budget = g->total, .cgroup = j->cgroup, .capped = true, .done = on_moved,
+                        .userdata = g, .free_userdata = keep_migration });
         return JOB_OK;
 }
 
@@ -257,6 +231,14 @@ int manager_cancel_migration(Manager *m, unsigned id)
 
         if (!g)
                 return -ENOENT;
-        g->cancel = true;
+        if (g->state == MIGRATION_RUNNING)
+                manager_move_cancel(m, g->owner);
         return 0;
+}
+
+void manager_cancel_job_migrations(Manager *m, const char *job)
+{
+        for (size_t i = 0; i < m->n_migrations; i++)
+                if (m->migrations[i]->state == MIGRATION_RUNNING && streq(m->migrations[i]->job, job))
+                        manager_move_cancel(m, m->migrations[i]->owner);
 }

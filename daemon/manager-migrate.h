@@ -21,6 +21,8 @@ int manager_migrate(Manager *m, const char *job, const char *target, uint64_t by
 int manager_cancel_migration(Manager *m, unsigned id);
 Migration *manager_find_migration(Manager *m, unsigned id);
 void manager_migrations_free(Manager *m);
+/* Cancel the running migrations of a job (it is being revoked). */
+void manager_cancel_job_migrations(Manager *m, const char *job);
 /* Accessors for the bus. */
 const char *migration_job(const Migration *g);
 const char *migration_target(const Migration *g);

@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * How the daemon moves pages, for repair, quotas, device-first, revoke and drains (Migrate
- * steps the same engine from the loop). One rule lives here: below --root the processes are
- * not this system's, so nothing is ever moved there; callers just report.
+ * steps the same engine from the loop). Moves are queued on the executor (executor.c) and
+ * their callback runs in the loop when they are done; without a loop (cdmd --oneshot) they
+ * run right here and the callback is called before returning. One rule lives here: below
+ * --root the processes are not this system's, so nothing is ever moved there; callers just
+ * report (their callback runs all the same).
  */
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
 #include "ctx.h"
+#include "executor.h"
 #include "log.h"
 #include "manager-move.h"
 #include "sys.h"
+#include "util/time-util.h"
+
+#define WORKERS_AUTO_MAX 16
 
 uint64_t manager_cgroup_bytes_on(Manager *m, const char *cgroup, const cdm_nodemask *nodes)
 {
@@ -31,53 +43,130 @@ static cdm_migrate_params params_of(Manager *m, bool capped)
                 .max_bytes_per_sec = capped ? m->config->bandwidth_mbps * 1000000ULL : 0 };
 }
 
-void manager_move_pids(Manager *m, const int *pids, size_t n, const cdm_nodemask *from,
-                const cdm_nodemask *to, bool capped, cdm_migrate_stats *stats)
+/* [migration] workers = auto: the CPUs of the system nodes, at most 16. */
+static unsigned workers_of(Manager *m)
 {
-        cdm_migrate_params params = params_of(m, capped);
+        unsigned n = 0;
 
-        if (!cdm_ctx_is_live(m->ctx) || m->dry_run)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                int r = cdm_migrate_process(m->ctx, &cdm_sys_ops_numa, pids[i], from, to, &params, stats);
+        if (m->config->workers > 0)
+                return (unsigned) m->config->workers;
+        for (size_t i = 0; m->topo && m->layout && i < m->topo->n_nodes; i++)
+                if (cdm_nodemask_test(&m->layout->system_nodes, m->topo->nodes[i].id))
+                        n += m->topo->nodes[i].n_cpus;
+        if (n == 0) {
+                long c = sysconf(_SC_NPROCESSORS_ONLN);
 
-                if (r < 0 && r != -ESRCH)
-                        log_warning_errno(r, "Failed to move pages of process %d: %s", pids[i],
-                                        cdm_ctx_last_error(m->ctx));
+                n = c > 0 ? (unsigned) c : 1;
         }
+        return MIN(n, (unsigned) WORKERS_AUTO_MAX);
 }
 
-/*
- * What moved is measured on the cgroup's memory.numa_stat, not from move_pages' per-page
- * statuses: moving one 4 KiB page of a transparent huge page moves all 2 MiB of it.
- */
-uint64_t manager_move_cgroup(Manager *m, const char *cgroup, const cdm_nodemask *from,
-                const cdm_nodemask *to, uint64_t budget)
+static Executor *executor_of(Manager *m)
 {
-        _cleanup_free_ int *pids = NULL;
-        cdm_migrate_params params = params_of(m, true);
-        cdm_migrate_stats stats = { 0 };
-        uint64_t base, done = 0;
-        size_t n = 0;
+        int r;
 
-        if (!cdm_ctx_is_live(m->ctx) || m->dry_run ||
-                        cdm_cgroup_pids_recursive(m->ctx, cgroup, &pids, &n) < 0)
-                return 0;
-        /* Whole processes with migrate_pages unless only part of them is to move. */
-        params.no_migrate_pages = budget != UINT64_MAX;
-        base = manager_cgroup_bytes_on(m, cgroup, to);
-        for (size_t i = 0; i < n && done < budget; i++) {
+        if (!m->loop)
+                return NULL;
+        if (!m->executor) {
+                unsigned n = workers_of(m);
+
+                r = executor_new(m->loop, m->ctx->root, n, m->config->max_stall_usec, NULL, &m->executor);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot start the threads that move pages, moving them in the loop: %m");
+                        return NULL;
+                }
+                log_info("Moving pages with %u worker threads.", executor_workers(m->executor));
+        }
+        executor_set_bandwidth(m->executor, m->config->bandwidth_mbps * 1000000ULL);
+        return m->executor;
+}
+
+/* Without the executor: every process in turn, blocking. */
+static void move_inline(Manager *m, const ExecRequest *req, ExecResult *res, char **error_text)
+{
+        cdm_migrate_params params = params_of(m, req->capped);
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
+
+        params.no_migrate_pages = req->budget != UINT64_MAX;
+        for (size_t i = 0; i < req->n_pids && res->moved < req->budget; i++) {
                 _cleanup_(cdm_migrate_job_freep) cdm_migrate_job *mj = NULL;
-                uint64_t wait, now;
+                uint64_t wait;
                 int r;
 
-                if (cdm_migrate_job_new(m->ctx, &cdm_sys_ops_numa, pids[i], from, to, &params, &mj) < 0)
+                r = cdm_migrate_job_new(m->ctx, &cdm_sys_ops_numa, req->pids[i], &req->from, &req->to, &params, &mj);
+                if (r < 0)
                         continue;
                 do {
-                        r = cdm_migrate_job_step(mj, &stats, &wait);
-                        now = manager_cgroup_bytes_on(m, cgroup, to);
-                        done = now > base ? now - base : 0;
-                } while (r == CDM_MIGRATE_AGAIN && done < budget);
+                        r = cdm_migrate_job_step(mj, &res->stats, &wait);
+                        if (req->cgroup) {
+                                uint64_t now = manager_cgroup_bytes_on(m, req->cgroup, &req->to);
+
+                                res->moved = now > req->cgroup_base ? now - req->cgroup_base : 0;
+                        } else
+                                res->moved = res->stats.bytes_moved;
+                        if (r == CDM_MIGRATE_AGAIN && wait > 0)
+                                cdm_sys_ops_numa.sleep_usec(NULL, wait);
+                } while (r == CDM_MIGRATE_AGAIN && res->moved < req->budget);
+                if (r < 0 && r != -ESRCH && res->error == 0) {
+                        res->error = r;
+                        *error_text = strdup(cdm_ctx_last_error(m->ctx));
+                        res->error_text = *error_text ?: "";
+                }
         }
-        return done;
+        res->tasks = req->n_pids;
+        res->usec = now_usec(CLOCK_MONOTONIC) - t0;
+}
+
+int manager_move_submit(Manager *m, const ExecRequest *req_in)
+{
+        _cleanup_free_ char *error_text = NULL;
+        ExecRequest req = *req_in;
+        ExecResult res = { .error_text = "" };
+        Executor *e;
+        int r;
+
+        if (!cdm_ctx_is_live(m->ctx) || m->dry_run)
+                req.n_pids = 0;
+        if (req.cgroup && req.n_pids > 0)
+                req.cgroup_base = manager_cgroup_bytes_on(m, req.cgroup, &req.to);
+        e = executor_of(m);
+        if (e) {
+                r = executor_submit(e, &req);
+                if (r >= 0)
+                        return 0;
+                log_warning_errno(r, "Cannot queue the move of %s's pages, moving them now: %m", req.owner);
+        }
+        move_inline(m, &req, &res, &error_text);
+        if (req.done)
+                req.done(req.userdata, req.owner, &res);
+        if (req.free_userdata)
+                req.free_userdata(req.userdata);
+        else
+                free(req.userdata);
+        return 0;
+}
+
+int manager_move_cgroup_submit(Manager *m, const ExecRequest *req_in)
+{
+        _cleanup_free_ int *pids = NULL;
+        ExecRequest req = *req_in;
+        size_t n = 0;
+
+        if (req.cgroup && cdm_ctx_is_live(m->ctx) && !m->dry_run &&
+                        cdm_cgroup_pids_recursive(m->ctx, req.cgroup, &pids, &n) < 0)
+                n = 0;
+        req.pids = pids;
+        req.n_pids = n;
+        return manager_move_submit(m, &req);
+}
+
+bool manager_moving(Manager *m, const char *owner)
+{
+        return m->executor && executor_progress(m->executor, owner, NULL);
+}
+
+void manager_move_cancel(Manager *m, const char *owner)
+{
+        if (m->executor && executor_cancel(m->executor, owner) > 0)
+                log_debug("Cancelled the page moves of %s.", owner);
 }

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "executor.h"
 #include "manager.h"
 #include "migrate.h"
 
 /* Bytes (anon + file) a cgroup has on @nodes, from its memory.numa_stat; 0 when unreadable. */
 uint64_t manager_cgroup_bytes_on(Manager *m, const char *cgroup, const cdm_nodemask *nodes);
-/* Move every page of @pids that is on @from to @to; the bandwidth cap applies when @capped. */
-void manager_move_pids(Manager *m, const int *pids, size_t n, const cdm_nodemask *from,
-                const cdm_nodemask *to, bool capped, cdm_migrate_stats *stats);
-/* Move up to @budget bytes of a cgroup's pages; return what moved (by memory.numa_stat). */
-uint64_t manager_move_cgroup(Manager *m, const char *cgroup, const cdm_nodemask *from,
-                const cdm_nodemask *to, uint64_t budget);
+/*
+ * Move every page of @req->pids on @req->from to @req->to, up to @req->budget bytes (measured on
+ * @req->cgroup's memory.numa_stat when given: a THP moves 2 MiB at once). Queued on the
+ * executor; @req->done runs in the loop when the move has ended. Without a loop the move runs
+ * now and @req->done before this returns. The userdata is taken in any case.
+ */
+int manager_move_submit(Manager *m, const ExecRequest *req);
+/* The same for the processes of @req->cgroup (and its descendants), listed now. */
+int manager_move_cgroup_submit(Manager *m, const ExecRequest *req);
+/* Whether moves of @owner are queued, running, or ended and not yet reported. */
+bool manager_moving(Manager *m, const char *owner);
+/* Stop the moves of @owner; their callbacks run with res->cancelled. */
+void manager_move_cancel(Manager *m, const char *owner);

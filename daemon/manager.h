@@ -70,6 +70,7 @@ typedef struct Manager {
         uint64_t numa_miss_pages;    /* on device nodes, since start */
         uint64_t numa_foreign_pages;
         uint64_t numa_alarms;        /* audits that alarmed on them */
+        struct Executor *executor;  /* the threads that move pages (executor.c), with the loop */
 
         struct ev_loop *loop;
         void *watchers; /* manager-loop.c's private state */

@@ -18,6 +18,7 @@
 #define DEFAULT_MAX_STALL_USEC 20000ULL        /* 20 ms: longest move_pages() a job may feel */
 #define DEFAULT_MAX_JOBS 1024ULL
 #define BANDWIDTH_MAX_MBPS 1000000ULL /* 1 TB/s */
+#define WORKERS_MAX 64
 #define DEFAULT_STATE_DIR CDM_LOCALSTATEDIR "/lib/cdmd"
 
 static const char *const kind_names[] = {
@@ -198,6 +199,20 @@ static int p_bandwidth(void *field, const char *v, const char **what)
         return 0;
 }
 
+static int p_workers(void *field, const char *v, const char **what)
+{
+        uint64_t u;
+
+        if (streq(v, "auto")) {
+                *(uint64_t *) field = 0;
+                return 0;
+        }
+        if (safe_atou64(v, &u) < 0 || u < 1 || u > WORKERS_MAX)
+                return *what = "expected 'auto' or a number of threads between 1 and 64", -EINVAL;
+        *(uint64_t *) field = u;
+        return 0;
+}
+
 static int p_max_jobs(void *field, const char *v, const char **what)
 {
         uint64_t u;
@@ -252,7 +267,7 @@ static int p_choice(const choice_field *cf, bool *field, const char *v, const ch
 
 /* --- [daemon], [isolation], [migration], [api] --- */
 
-typedef enum key_type { K_DURATION, K_STALL, K_BANDWIDTH, K_MAX_JOBS, K_PATH, K_GROUP, K_CHOICE, K_NODES, K_ONLINE } key_type;
+typedef enum key_type { K_DURATION, K_STALL, K_BANDWIDTH, K_WORKERS, K_MAX_JOBS, K_PATH, K_GROUP, K_CHOICE, K_NODES, K_ONLINE } key_type;
 
 static const char *const demotion_names[] = { "keep", "disable" };
 static const char *const root_cgroup_names[] = { "warn", "move" };
@@ -278,6 +293,7 @@ static const struct config_key {
         { "isolation", "repair", K_CHOICE, offsetof(cdm_config, repair_migrate), &repair_choice },
         { "migration", "max_stall", K_STALL, offsetof(cdm_config, max_stall_usec), NULL },
         { "migration", "bandwidth", K_BANDWIDTH, offsetof(cdm_config, bandwidth_mbps), NULL },
+        { "migration", "workers", K_WORKERS, offsetof(cdm_config, workers), NULL },
         { "policy", "cold_after", K_DURATION, offsetof(cdm_config, cold_after_usec), NULL },
         { "api", "admin_group", K_GROUP, offsetof(cdm_config, admin_group), NULL },
         { "api", "max_jobs", K_MAX_JOBS, offsetof(cdm_config, max_jobs), NULL },
@@ -324,6 +340,8 @@ static int set_global(cdm_config *c, const struct config_key *k, const char *v, 
                 return p_stall(field, v, what);
         case K_BANDWIDTH:
                 return p_bandwidth(field, v, what);
+        case K_WORKERS:
+                return p_workers(field, v, what);
         case K_MAX_JOBS:
                 return p_max_jobs(field, v, what);
         case K_CHOICE:
@@ -656,6 +674,10 @@ char *cdm_config_dump(const cdm_config *c)
         strbuf_append(&b, "\n[migration]\n");
         dump_duration(&b, "max_stall", c->max_stall_usec);
         strbuf_printf(&b, "bandwidth = %llu\n", (unsigned long long) c->bandwidth_mbps);
+        if (c->workers == 0)
+                strbuf_append(&b, "workers = auto\n");
+        else
+                strbuf_printf(&b, "workers = %llu\n", (unsigned long long) c->workers);
         strbuf_append(&b, "\n[policy]\n");
         dump_duration(&b, "cold_after", c->cold_after_usec);
         strbuf_printf(&b, "\n[api]\nadmin_group = %s\nmax_jobs = %llu\n", c->admin_group ?: "",

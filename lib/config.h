@@ -81,6 +81,7 @@ typedef struct cdm_config {
         /* [migration] */
         uint64_t max_stall_usec;
         uint64_t bandwidth_mbps;
+        uint64_t workers; /* threads moving pages; 0: auto (CPUs of the system nodes, at most 16) */
         /* [policy] */
         uint64_t cold_after_usec; /* tiered: no access for this long makes memory cold */
         /* [api] */

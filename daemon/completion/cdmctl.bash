@@ -14,6 +14,7 @@ _cdmctl_verb_options() {
         case $1 in
         grant) echo "--cgroup --device --size --policy" ;;
         migrate) echo "--to --size --no-wait" ;;
+        revoke) echo "--no-wait" ;;
         drain | fault) echo "--reason" ;;
         esac
 }

@@ -84,7 +84,7 @@ expect "--json" cdmctl --j
 expect "--cgroup --device --help --json --no-legend --policy --size --version -h" cdmctl grant slurm-1 -
 expect "--size" cdmctl migrate slurm-4242 --to gpu0 --s
 expect "--reason" cdmctl fault gpu0 --r
-expect "--help --json --no-legend --version -h" cdmctl revoke slurm-4242 -
+expect "--help --json --no-legend --no-wait --version -h" cdmctl revoke slurm-4242 -
 
 # Values: device names and job ids from the daemon, policies, targets, cgroups.
 expect "cxl-a gpu0" cdmctl grant slurm-1 --device ""

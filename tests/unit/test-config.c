@@ -68,6 +68,7 @@ static void test_defaults(void **state)
         assert_true(c->repair_migrate);
         assert_int_equal(c->max_stall_usec, 20000);
         assert_int_equal(c->bandwidth_mbps, 0);
+        assert_int_equal(c->workers, 0);
         assert_null(c->admin_group);
         cdm_config_free(c);
 }
@@ -90,6 +91,7 @@ static void test_full(void **state)
                 "[migration]\n"
                 "max_stall = 5ms\n"
                 "bandwidth = 2000\n"
+                "workers = 3\n"
                 "[api]\n"
                 "admin_group = hpc-admins\n"
                 "max_jobs = 100\n"
@@ -120,13 +122,14 @@ static void test_full(void **state)
         assert_false(c->repair_migrate);
         assert_int_equal(c->max_stall_usec, 5000);
         assert_int_equal(c->bandwidth_mbps, 2000);
+        assert_int_equal(c->workers, 3);
         assert_string_equal(c->admin_group, "hpc-admins");
         assert_int_equal(c->max_jobs, 100);
         assert_int_equal(c->n_devices, 2);
         assert_string_equal(c->devices[0].name, "gpu0");
         assert_int_equal(c->devices[0].kind, CDM_KIND_GPU);
         assert_int_equal(c->devices[0].reserve, 512ULL << 20);
-        assert_int_equal(c->devices[0].line, 19);
+        assert_int_equal(c->devices[0].line, 20);
         assert_int_equal(cdm_nodemask_count(&c->devices[0].nodes), 2);
         assert_int_equal(c->n_jobs, 1);
         assert_string_equal(c->jobs[0].cgroup, "/system.slice/inference.service");
@@ -151,6 +154,8 @@ static void test_errors_name_file_and_line(void **state)
         expect_error("[migration]\n\nbandwidth = 1000001\n",
                         "test.conf:3: [migration] bandwidth = '1000001': expected a rate in MB/s between 0 (no cap) and 1000000 (1 TB/s)");
         expect_error("[migration]\nbandwidth = 18446744073709551615\n", "test.conf:2: [migration] bandwidth");
+        expect_error("[migration]\nworkers = 0\n", "test.conf:2: [migration] workers = '0': expected 'auto' or a number");
+        expect_error("[migration]\nworkers = 65\n", "between 1 and 64");
         expect_error("[device gpu0]\nnodes = 1\nreserve = lots\n", "test.conf:3: [device gpu0] reserve = 'lots'");
         expect_error("[device gpu0]\nkind = fpga\nnodes = 1\n", "expected 'gpu', 'cxl', 'generic' or 'auto'");
         expect_error("[device gpu0]\nkind = gpu\n", "test.conf:1: [device gpu0] needs 'nodes ='");

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The page-move executor (see executor.h). Threads and system calls live here; the order of
+ * the tasks and the bandwidth bucket are lib/move-queue.c's, called under the mutex.
+ *
+ * A worker takes the most urgent task and steps its migration engine (one bounded batch of
+ * move_pages(2), under max_stall) with the mutex released; between steps, under the mutex, it
+ * adds the step's counters to the request, charges the bytes to the shared bucket, stops when
+ * the request is cancelled or its budget is reached, gives its worker up when a more urgent
+ * task waits and no worker is idle, and otherwise waits what the bucket or the engine asks
+ * (on a condition variable, so that a cancel or the daemon stopping wakes it). The last task
+ * of a request moves it to the ended list and wakes the loop (ev_async); the loop runs its
+ * callback. A worker never logs and never touches the Manager.
+ */
+
+#include <errno.h>
+#include <ev.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cgroup-backend.h"
+#include "cgroup-parse.h"
+#include "ctx.h"
+#include "executor.h"
+#include "sys.h"
+#include "util/macro.h"
+#include "util/time-util.h"
+
+typedef struct ExecGroup {
+        struct ExecGroup *next;
+        char *owner;
+        cdm_move_prio prio;
+        cdm_nodemask from, to;
+        uint64_t budget;
+        char *cgroup;
+        bool capped;
+        uint64_t base;     /* the cgroup's bytes on "to" when submitted */
+        uint64_t measured; /* the cgroup's bytes on "to" since, at most */
+        cdm_migrate_stats stats;
+        size_t tasks, left;
+        bool cancelled;
+        int error;
+        char *error_text;
+        uint64_t start_usec, end_usec;
+        ExecDoneFn done;
+        void *userdata;
+        void (*free_userdata)(void *userdata);
+} ExecGroup;
+
+/* The item is the task's first member. */
+typedef struct ExecTask {
+        cdm_move_item item; /* item.owner: the group */
+        ExecGroup *g;
+        int pid;
+        cdm_ctx *ctx; /* this task's own, while it runs */
+        cdm_migrate_job *job;
+} ExecTask;
+
+struct Executor {
+        pthread_mutex_t lock;
+        pthread_cond_t work; /* a task was queued, or stop */
+        pthread_cond_t wake; /* a cancel, or stop: waiting workers look again */
+        cdm_move_queue queue;
+        cdm_bucket bucket;
+        ExecGroup *groups; /* not ended */
+        ExecGroup *ended;  /* ended, newest first; the loop runs their callbacks */
+        unsigned n_workers, n_started, idle;
+        pthread_t *threads;
+        bool stop;
+        char *root;
+        uint64_t max_stall_usec;
+        cdm_sys_ops ops;
+        struct ev_loop *loop;
+        ev_async async;
+};
+
+static uint64_t mono_usec(void)
+{
+        return now_usec(CLOCK_MONOTONIC);
+}
+
+static void stats_add(cdm_migrate_stats *a, const cdm_migrate_stats *b)
+{
+        a->pages_moved += b->pages_moved;
+        a->bytes_moved += b->bytes_moved;
+        a->pages_failed += b->pages_failed;
+        a->bytes_failed += b->bytes_failed;
+        a->pages_enomem += b->pages_enomem;
+        a->pages_busy += b->pages_busy;
+        a->pages_retried += b->pages_retried;
+        a->pages_skipped += b->pages_skipped;
+        a->bytes_left += b->bytes_left;
+        a->gone += b->gone;
+        a->calls += b->calls;
+        a->call_usec_max = MAX(a->call_usec_max, b->call_usec_max);
+        a->call_usec_total += b->call_usec_total;
+}
+
+static uint64_t group_moved(const ExecGroup *g)
+{
+        if (!g->cgroup)
+                return g->stats.bytes_moved;
+        return g->measured > g->base ? g->measured - g->base : 0;
+}
+
+static bool budget_reached(const ExecGroup *g)
+{
+        return g->budget != UINT64_MAX && group_moved(g) >= g->budget;
+}
+
+static void group_free(ExecGroup *g)
+{
+        if (!g)
+                return;
+        if (g->free_userdata)
+                g->free_userdata(g->userdata);
+        else
+                free(g->userdata);
+        free(g->owner);
+        free(g->cgroup);
+        free(g->error_text);
+        free(g);
+}
+
+/* Under the lock. */
+static void group_end(Executor *e, ExecGroup *g)
+{
+        for (ExecGroup **p = &e->groups; *p; p = &(*p)->next)
+                if (*p == g) {
+                        *p = g->next;
+                        break;
+                }
+        g->end_usec = mono_usec();
+        g->next = e->ended;
+        e->ended = g;
+        ev_async_send(e->loop, &e->async);
+}
+
+/* Under the lock. */
+static void task_end(Executor *e, ExecTask *t)
+{
+        ExecGroup *g = t->g;
+
+        cdm_migrate_job_free(t->job);
+        cdm_ctx_unref(t->ctx);
+        free(t);
+        if (--g->left == 0)
+                group_end(e, g);
+}
+
+/* Under the lock: wait @usec at most, or until a cancel or stop. */
+static void wait_locked(Executor *e, uint64_t usec)
+{
+        struct timespec ts;
+        uint64_t ns;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        ns = (uint64_t) ts.tv_nsec + MIN(usec, (uint64_t) 3600 * 1000000u) * 1000u;
+        ts.tv_sec += (time_t) (ns / 1000000000u);
+        ts.tv_nsec = (long) (ns % 1000000000u);
+        (void) pthread_cond_timedwait(&e->wake, &e->lock, &ts);
+}
+
+/* Without the lock: one engine step of @t (the engine and the context are the task's). */
+static int step(Executor *e, ExecTask *t, cdm_migrate_stats *st, uint64_t *wait, uint64_t *measured,
+                bool *has_measure)
+{
+        const ExecGroup *g = t->g; /* its nodes, budget and cgroup do not change after submit */
+        int r;
+
+        *has_measure = false;
+        if (!t->ctx) {
+                r = cdm_ctx_new(e->root, &t->ctx);
+                if (r < 0)
+                        return r;
+        }
+        if (!t->job) {
+                cdm_migrate_params params = {
+                        .max_stall_usec = e->max_stall_usec,
+                        /* Whole processes with migrate_pages unless only part of them is to move. */
+                        .no_migrate_pages = g->budget != UINT64_MAX,
+                };
+
+                r = cdm_migrate_job_new(t->ctx, &e->ops, t->pid, &g->from, &g->to, &params, &t->job);
+                if (r < 0)
+                        return r;
+        }
+        r = cdm_migrate_job_step(t->job, st, wait);
+        if (g->cgroup) {
+                _cleanup_free_ char *buf = NULL;
+                cdm_numa_usage u = { 0 };
+                const char *what;
+                size_t len;
+
+                if (cdm_cgroup_read(t->ctx, g->cgroup, "memory.numa_stat", &buf, &len) >= 0 &&
+                                cdm_parse_numa_stat(buf, len, &g->to, &u, &what) >= 0) {
+                        *measured = u.anon + u.file;
+                        *has_measure = true;
+                }
+        }
+        return r;
+}
+
+/* Under the lock; returns with it held, the task ended or queued again. */
+static void run_task(Executor *e, ExecTask *t)
+{
+        ExecGroup *g = t->g;
+
+        for (;;) {
+                cdm_migrate_stats st = { 0 };
+                uint64_t wait = 0, measured = 0, before;
+                bool has_measure;
+                int r;
+
+                if (e->stop || g->cancelled || budget_reached(g)) {
+                        task_end(e, t);
+                        return;
+                }
+                /* Also after a wait: a more urgent task may have come meanwhile. */
+                if (cdm_move_queue_should_yield(&e->queue, g->prio, e->idle)) {
+                        cdm_move_queue_push_front(&e->queue, &t->item);
+                        return;
+                }
+                if (g->capped) {
+                        uint64_t w = cdm_bucket_wait(&e->bucket, mono_usec());
+
+                        if (w > 0) {
+                                wait_locked(e, w);
+                                continue;
+                        }
+                }
+                pthread_mutex_unlock(&e->lock);
+                r = step(e, t, &st, &wait, &measured, &has_measure);
+                pthread_mutex_lock(&e->lock);
+
+                before = group_moved(g);
+                stats_add(&g->stats, &st);
+                if (has_measure)
+                        g->measured = MAX(g->measured, measured);
+                /* What moved by the cgroup's count when there is one: moving one base page
+                 * of a transparent huge page moves all 2 MiB of it. */
+                if (g->capped)
+                        cdm_bucket_charge(&e->bucket, mono_usec(),
+                                        g->cgroup ? group_moved(g) - before : st.bytes_moved);
+                if (r < 0 && r != -ESRCH && r != -ECANCELED && g->error == 0) {
+                        g->error = r;
+                        g->error_text = strdup(t->ctx ? cdm_ctx_last_error(t->ctx) : "");
+                }
+                if (r != CDM_MIGRATE_AGAIN) {
+                        task_end(e, t);
+                        return;
+                }
+                if (wait > 0)
+                        wait_locked(e, wait);
+        }
+}
+
+static void *worker(void *userdata)
+{
+        Executor *e = userdata;
+
+        pthread_mutex_lock(&e->lock);
+        for (;;) {
+                cdm_move_item *item;
+
+                while (!e->stop && e->queue.n == 0)
+                        pthread_cond_wait(&e->work, &e->lock);
+                if (e->stop)
+                        break;
+                item = cdm_move_queue_pop(&e->queue);
+                e->idle--;
+                run_task(e, (ExecTask *) (item));
+                e->idle++;
+        }
+        pthread_mutex_unlock(&e->lock);
+        return NULL;
+}
+
+void executor_dispatch(Executor *e)
+{
+        ExecGroup *list, *fifo = NULL;
+
+        pthread_mutex_lock(&e->lock);
+        list = TAKE_PTR(e->ended);
+        pthread_mutex_unlock(&e->lock);
+        /* Oldest first. */
+        while (list) {
+                ExecGroup *g = list;
+
+                list = g->next;
+                g->next = fifo;
+                fifo = g;
+        }
+        while (fifo) {
+                ExecGroup *g = fifo;
+                ExecResult res = {
+                        .stats = g->stats,
+                        .moved = group_moved(g),
+                        .tasks = g->tasks,
+                        .cancelled = g->cancelled,
+                        .error = g->error,
+                        .error_text = g->error_text ?: "",
+                        .usec = g->end_usec - g->start_usec,
+                };
+
+                fifo = g->next;
+                if (g->done)
+                        g->done(g->userdata, g->owner, &res);
+                group_free(g);
+        }
+}
+
+static void on_async(struct ev_loop *loop, ev_async *w, int revents)
+{
+        executor_dispatch(w->data);
+}
+
+int executor_new(struct ev_loop *loop, const char *root, unsigned workers, uint64_t max_stall_usec,
+                const cdm_sys_ops *ops, Executor **ret)
+{
+        Executor *e;
+        sigset_t all, old;
+        int r = 0;
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->n_workers = MAX(workers, 1u);
+        e->root = strdup(root ?: "/");
+        e->threads = calloc(e->n_workers, sizeof(pthread_t));
+        if (!e->root || !e->threads) {
+                free(e->root);
+                free(e->threads);
+                free(e);
+                return -ENOMEM;
+        }
+        e->loop = loop;
+        e->max_stall_usec = max_stall_usec;
+        e->ops = ops ? *ops : cdm_sys_ops_numa;
+        cdm_bucket_init(&e->bucket, 0, 0, mono_usec());
+        pthread_mutex_init(&e->lock, NULL);
+        pthread_cond_init(&e->work, NULL);
+        {
+                pthread_condattr_t a;
+
+                pthread_condattr_init(&a);
+                pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+                pthread_cond_init(&e->wake, &a);
+                pthread_condattr_destroy(&a);
+        }
+        ev_async_init(&e->async, on_async);
+        e->async.data = e;
+        ev_async_start(loop, &e->async);
+
+        /* Signals are the loop's: the workers block them all. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pthread_mutex_lock(&e->lock);
+        e->idle = e->n_workers;
+        for (; e->n_started < e->n_workers; e->n_started++) {
+                r = -pthread_create(&e->threads[e->n_started], NULL, worker, e);
+                if (r < 0)
+                        break;
+        }
+        /* Fewer threads than asked is still an executor; none is not. */
+        e->idle = e->n_workers = e->n_started;
+        pthread_mutex_unlock(&e->lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (e->n_started == 0) {
+                executor_free(e);
+                return r < 0 ? r : -EAGAIN;
+        }
+        *ret = e;
+        return 0;
+}
+
+Executor *executor_free(Executor *e)
+{
+        if (!e)
+                return NULL;
+        pthread_mutex_lock(&e->lock);
+        e->stop = true;
+        for (ExecGroup *g = e->groups; g; g = g->next)
+                g->cancelled = true;
+        pthread_cond_broadcast(&e->work);
+        pthread_cond_broadcast(&e->wake);
+        pthread_mutex_unlock(&e->lock);
+        for (unsigned i = 0; i < e->n_started; i++)
+                pthread_join(e->threads[i], NULL);
+        pthread_mutex_lock(&e->lock);
+        for (cdm_move_item *item; (item = cdm_move_queue_pop(&e->queue));)
+                task_end(e, (ExecTask *) (item));
+        pthread_mutex_unlock(&e->lock);
+        executor_dispatch(e);
+        ev_async_stop(e->loop, &e->async);
+        pthread_cond_destroy(&e->work);
+        pthread_cond_destroy(&e->wake);
+        pthread_mutex_destroy(&e->lock);
+        free(e->threads);
+        free(e->root);
+        free(e);
+        return NULL;
+}
+
+unsigned executor_workers(const Executor *e)
+{
+        return e->n_workers;
+}
+
+void executor_set_bandwidth(Executor *e, uint64_t bytes_per_sec)
+{
+        pthread_mutex_lock(&e->lock);
+        /* Up to 100 ms worth saved up, and at least one huge page. */
+        cdm_bucket_set_rate(&e->bucket, bytes_per_sec, MAX(bytes_per_sec / 10, (uint64_t) 2 << 20), mono_usec());
+        pthread_mutex_unlock(&e->lock);
+}
+
+int executor_submit(Executor *e, const ExecRequest *req)
+{
+        ExecTask **tasks = NULL;
+        ExecGroup *g;
+
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        *g = (ExecGroup){ .owner = strdup(req->owner ?: ""), .prio = req->prio, .from = req->from,
+                .to = req->to, .budget = req->budget, .cgroup = req->cgroup ? strdup(req->cgroup) : NULL,
+                .capped = req->capped, .base = req->cgroup_base, .measured = req->cgroup_base,
+                .tasks = req->n_pids, .left = req->n_pids, .start_usec = mono_usec(), .done = req->done };
+        tasks = calloc(MAX(req->n_pids, (size_t) 1), sizeof(*tasks));
+        if (!g->owner || (req->cgroup && !g->cgroup) || !tasks)
+                goto oom;
+        for (size_t i = 0; i < req->n_pids; i++) {
+                tasks[i] = calloc(1, sizeof(ExecTask));
+                if (!tasks[i])
+                        goto oom;
+                *tasks[i] = (ExecTask){ .item = { .prio = req->prio, .owner = g }, .g = g, .pid = req->pids[i] };
+        }
+        g->userdata = req->userdata;
+        g->free_userdata = req->free_userdata;
+
+        pthread_mutex_lock(&e->lock);
+        g->next = e->groups;
+        e->groups = g;
+        for (size_t i = 0; i < req->n_pids; i++)
+                cdm_move_queue_push(&e->queue, &tasks[i]->item);
+        if (req->n_pids == 0)
+                group_end(e, g);
+        else if (req->n_pids == 1)
+                pthread_cond_signal(&e->work);
+        else
+                pthread_cond_broadcast(&e->work);
+        /* Workers waiting between steps look whether they should give way. */
+        if (req->n_pids > 0 && e->idle == 0)
+                pthread_cond_broadcast(&e->wake);
+        pthread_mutex_unlock(&e->lock);
+        free(tasks);
+        return 0;
+oom:
+        for (size_t i = 0; tasks && i < req->n_pids; i++)
+                free(tasks[i]);
+        free(tasks);
+        free(g->owner);
+        free(g->cgroup);
+        free(g);
+        return -ENOMEM;
+}
+
+size_t executor_cancel(Executor *e, const char *owner)
+{
+        size_t n = 0;
+
+        pthread_mutex_lock(&e->lock);
+        for (ExecGroup *g = e->groups, *next; g; g = next) {
+                cdm_move_item *l;
+
+                next = g->next; /* the group may end below */
+                if (g->cancelled || !streq(g->owner, owner))
+                        continue;
+                g->cancelled = true;
+                n++;
+                l = cdm_move_queue_remove_owner(&e->queue, g, NULL);
+                while (l) {
+                        cdm_move_item *item = l;
+
+                        l = l->next;
+                        task_end(e, (ExecTask *) (item));
+                }
+        }
+        if (n > 0)
+                pthread_cond_broadcast(&e->wake);
+        pthread_mutex_unlock(&e->lock);
+        return n;
+}
+
+bool executor_progress(Executor *e, const char *owner, ExecProgress *ret)
+{
+        ExecProgress p = { 0 };
+
+        pthread_mutex_lock(&e->lock);
+        for (int pass = 0; pass < 2; pass++)
+                for (ExecGroup *g = pass == 0 ? e->groups : e->ended; g; g = g->next)
+                        if (streq(g->owner, owner)) {
+                                p.bytes_moved += group_moved(g);
+                                p.tasks_left += g->left;
+                                p.requests++;
+                        }
+        pthread_mutex_unlock(&e->lock);
+        if (ret)
+                *ret = p;
+        return p.requests > 0;
+}

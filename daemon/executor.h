@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The page-move executor: a pool of worker threads that move pages, so that neither a bus
+ * call nor an iteration of the loop waits for them. A request is a set of processes to move
+ * from some nodes to others, with a priority (lib/move-queue.h), an owner ("job:ID",
+ * "device:NAME", "cgroup:PATH"), a byte budget and whether the bandwidth cap applies; each
+ * process is one task. When the last task of a request ends (done, budget reached, cancelled),
+ * its callback runs in the loop thread, which alone touches the Manager.
+ *
+ * Workers share nothing mutable with the loop but the executor's own state, under its mutex:
+ * each running task has its own library context (cdm_ctx keeps a last-error buffer).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cdm/cdm.h"
+#include "migrate.h"
+#include "move-queue.h"
+#include "sys.h"
+
+struct ev_loop;
+typedef struct Executor Executor;
+
+typedef struct ExecResult {
+        cdm_migrate_stats stats;
+        uint64_t moved;  /* by memory.numa_stat when the request named a cgroup, else stats.bytes_moved */
+        size_t tasks;    /* processes of the request */
+        bool cancelled;  /* executor_cancel(), or the daemon stopping */
+        int error;       /* the first error other than a vanished process */
+        const char *error_text;
+        uint64_t usec;   /* from submission to the end */
+} ExecResult;
+
+typedef void (*ExecDoneFn)(void *userdata, const char *owner, const ExecResult *res);
+
+typedef struct ExecRequest {
+        const char *owner;
+        cdm_move_prio prio;
+        const int *pids;
+        size_t n_pids;
+        cdm_nodemask from, to;
+        uint64_t budget;    /* bytes; UINT64_MAX: everything */
+        const char *cgroup; /* optional: what moved is measured on its memory.numa_stat */
+        uint64_t cgroup_base; /* the cgroup's bytes on "to" now (manager_cgroup_bytes_on()) */
+        bool capped;        /* the bandwidth cap applies */
+        ExecDoneFn done;    /* in the loop thread; may submit again */
+        void *userdata;     /* freed with free() after done unless free_userdata is given */
+        void (*free_userdata)(void *userdata);
+} ExecRequest;
+
+typedef struct ExecProgress {
+        uint64_t bytes_moved;
+        size_t tasks_left; /* queued or running */
+        size_t requests;
+} ExecProgress;
+
+/* @root: the roots each task's context opens; @workers >= 1; @ops: the system calls (NULL:
+ * the real ones; the tests' fake kernel is for one worker only). */
+int executor_new(struct ev_loop *loop, const char *root, unsigned workers, uint64_t max_stall_usec,
+                const cdm_sys_ops *ops, Executor **ret);
+/* Cancel everything, join the workers, run the callbacks still due (cancelled). */
+Executor *executor_free(Executor *e);
+void executor_set_bandwidth(Executor *e, uint64_t bytes_per_sec);
+unsigned executor_workers(const Executor *e);
+/* Return: 0, or -ENOMEM (then nothing was queued and @req's userdata is not taken). */
+int executor_submit(Executor *e, const ExecRequest *req);
+/* Cancel the requests of @owner: queued tasks are dropped, running ones stop after their
+ * current step. Their callbacks still run, with res->cancelled. Return: requests cancelled. */
+size_t executor_cancel(Executor *e, const char *owner);
+/* Whether @owner has requests not yet reported, and how far they are. */
+bool executor_progress(Executor *e, const char *owner, ExecProgress *ret);
+/* Run the callbacks of requests that ended (the loop does it on its own; for tests). */
+void executor_dispatch(Executor *e);

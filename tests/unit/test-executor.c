@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The page-move executor (daemon/executor.c) with one worker thread against the fake kernel
+ * of fake-sys.h: a request's callback runs in the loop thread, never inside submit; the byte
+ * budget stops a request; a cancel wakes a task that waits for the bandwidth cap and its
+ * callback says so; a more urgent task takes the worker from one waiting for the cap;
+ * progress is per owner; stopping the executor reports what was queued.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "executor.h"
+#include "fake-sys.h"
+#include "util/time-util.h"
+
+typedef struct seen {
+        unsigned calls;
+        ExecResult res;
+        char owner[64];
+        pthread_t thread;
+} seen;
+
+static void on_done(void *userdata, const char *owner, const ExecResult *res)
+{
+        seen *s = userdata;
+
+        s->calls++;
+        s->res = *res;
+        snprintf(s->owner, sizeof(s->owner), "%s", owner);
+        s->thread = pthread_self();
+}
+
+static void keep(void *userdata)
+{
+}
+
+static void on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        *(bool *) t->data = true;
+}
+
+/* Run the loop until @s has been called back, at most @usec. */
+static bool run_until(struct ev_loop *loop, const seen *s, uint64_t usec)
+{
+        bool timeout = false;
+        ev_timer t;
+
+        ev_timer_init(&t, on_timeout, (double) usec / 1e6, 0.);
+        t.data = &timeout;
+        ev_timer_start(loop, &t);
+        while (s->calls == 0 && !timeout)
+                ev_run(loop, EVRUN_ONCE);
+        ev_timer_stop(loop, &t);
+        return s->calls > 0;
+}
+
+static Executor *start(fake *f, struct ev_loop *loop)
+{
+        cdm_sys_ops ops = fake_ops(f);
+        Executor *e = NULL;
+
+        fake_write_proc(f);
+        assert_int_equal(executor_new(loop, f->root, 1, 20000, &ops, &e), 0);
+        assert_int_equal(executor_workers(e), 1);
+        return e;
+}
+
+static ExecRequest request(const char *owner, const int *pid, uint64_t budget, seen *s)
+{
+        return (ExecRequest){ .owner = owner, .prio = CDM_MOVE_QUOTA, .pids = pid, .n_pids = pid ? 1 : 0,
+                .from = fake_mask(1), .to = fake_mask(0), .budget = budget, .capped = true,
+                .done = on_done, .userdata = s, .free_userdata = keep };
+}
+
+static void test_moves_and_reports_in_loop(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        int pid = PID;
+        seen s = { 0 }, none = { 0 };
+        ExecRequest req = request("job:a", &pid, UINT64_MAX, &s);
+        Executor *e;
+
+        fake_add_vma(f, 0x10000000, 3000, 4096, 1, 0);
+        e = start(f, loop);
+        assert_int_equal(executor_submit(e, &req), 0);
+        /* no process: still reported from the loop, not from submit */
+        req = request("job:b", NULL, UINT64_MAX, &none);
+        assert_int_equal(executor_submit(e, &req), 0);
+        assert_int_equal(none.calls, 0);
+        assert_true(run_until(loop, &s, 5000000));
+        assert_true(run_until(loop, &none, 5000000));
+        assert_int_equal(s.calls, 1);
+        assert_string_equal(s.owner, "job:a");
+        assert_true(pthread_equal(s.thread, pthread_self()));
+        assert_false(s.res.cancelled);
+        assert_int_equal(s.res.error, 0);
+        assert_int_equal(s.res.tasks, 1);
+        assert_int_equal(s.res.stats.pages_moved, 3000);
+        assert_int_equal(s.res.moved, 3000 * 4096);
+        assert_int_equal(fake_count_on(f, 1), 0);
+        assert_int_equal(none.calls, 1);
+        assert_int_equal(none.res.tasks, 0);
+        assert_false(executor_progress(e, "job:a", NULL));
+        executor_free(e);
+        ev_loop_destroy(loop);
+}
+
+static void test_budget_stops(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        int pid = PID;
+        seen s = { 0 };
+        ExecRequest req = request("job:a", &pid, 1000 * 4096, &s);
+        Executor *e;
+
+        fake_add_vma(f, 0x10000000, 20000, 4096, 1, 0);
+        e = start(f, loop);
+        assert_int_equal(executor_submit(e, &req), 0);
+        assert_true(run_until(loop, &s, 5000000));
+        assert_false(s.res.cancelled);
+        /* page batches only (a budget), stopped on the first one at or above it */
+        assert_int_equal(f->n_migrates, 0);
+        assert_true(s.res.stats.pages_moved >= 1000);
+        assert_true(s.res.stats.pages_moved <= 1000 + 4096);
+        assert_int_equal(fake_count_on(f, 1), 20000 - s.res.stats.pages_moved);
+        executor_free(e);
+        ev_loop_destroy(loop);
+}
+
+static void test_cancel_wakes_capped_task(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        int pid = PID;
+        seen s = { 0 };
+        ExecRequest req = request("job:a", &pid, UINT64_MAX - 1, &s);
+        ExecProgress p = { 0 };
+        uint64_t t0;
+        Executor *e;
+
+        fake_add_vma(f, 0x10000000, 20000, 4096, 1, 0);
+        e = start(f, loop);
+        /* 1 MB/s: after its first 2 MiB the task owes about two seconds */
+        executor_set_bandwidth(e, 1000000);
+        assert_int_equal(executor_submit(e, &req), 0);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        while ((!executor_progress(e, "job:a", &p) || p.bytes_moved == 0) &&
+               now_usec(CLOCK_MONOTONIC) - t0 < 2000000) {
+                struct timespec ts = { 0, 1000000 };
+
+                nanosleep(&ts, NULL);
+        }
+        assert_true(p.bytes_moved > 0);
+        assert_int_equal(p.tasks_left, 1);
+        assert_int_equal(p.requests, 1);
+        assert_false(executor_progress(e, "job:other", NULL));
+        t0 = now_usec(CLOCK_MONOTONIC);
+        assert_int_equal(executor_cancel(e, "job:other"), 0);
+        assert_int_equal(executor_cancel(e, "job:a"), 1);
+        assert_true(run_until(loop, &s, 5000000));
+        /* woken at once, not after the bucket's wait */
+        assert_true(now_usec(CLOCK_MONOTONIC) - t0 < 1000000);
+        assert_true(s.res.cancelled);
+        assert_true(s.res.stats.pages_moved > 0);
+        assert_true(fake_count_on(f, 1) > 0);
+        assert_int_equal(fake_count_on(f, 1), 20000 - s.res.stats.pages_moved);
+        executor_free(e);
+        ev_loop_destroy(loop);
+}
+
+static void test_urgent_task_takes_the_worker(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        int pid = PID;
+        seen low = { 0 }, fault = { 0 };
+        ExecRequest req = request("job:a", &pid, UINT64_MAX - 1, &low);
+        ExecProgress p = { 0 };
+        uint64_t t0;
+        Executor *e;
+
+        fake_add_vma(f, 0x10000000, 20000, 4096, 1, 0);
+        e = start(f, loop);
+        executor_set_bandwidth(e, 1000000);
+        /* A capped policy move takes the only worker and waits for the bucket... */
+        req.prio = CDM_MOVE_POLICY;
+        assert_int_equal(executor_submit(e, &req), 0);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        while ((!executor_progress(e, "job:a", &p) || p.bytes_moved == 0) &&
+               now_usec(CLOCK_MONOTONIC) - t0 < 2000000) {
+                struct timespec ts = { 0, 1000000 };
+
+                nanosleep(&ts, NULL);
+        }
+        assert_true(p.bytes_moved > 0);
+        /* ...and gives it up to a fault evacuation (no cap) of what is left on node 1. */
+        req = request("device:d", &pid, UINT64_MAX - 1, &fault);
+        req.prio = CDM_MOVE_FAULT;
+        req.capped = false;
+        req.to = fake_mask(2);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        assert_int_equal(executor_submit(e, &req), 0);
+        assert_true(run_until(loop, &fault, 5000000));
+        assert_true(now_usec(CLOCK_MONOTONIC) - t0 < 1000000);
+        assert_false(fault.res.cancelled);
+        assert_int_equal(fault.res.stats.pages_moved, fake_count_on(f, 2));
+        assert_int_equal(fake_count_on(f, 1), 0);
+        assert_int_equal(low.calls, 0);
+        executor_free(e);
+        assert_int_equal(low.calls, 1);
+        assert_true(low.res.cancelled);
+        ev_loop_destroy(loop);
+}
+
+static void test_free_reports_queued(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        int pid = PID;
+        seen a = { 0 }, b = { 0 };
+        ExecRequest req = request("job:a", &pid, UINT64_MAX - 1, &a);
+        Executor *e;
+
+        fake_add_vma(f, 0x10000000, 20000, 4096, 1, 0);
+        e = start(f, loop);
+        executor_set_bandwidth(e, 1000000);
+        assert_int_equal(executor_submit(e, &req), 0);
+        req = request("job:b", &pid, UINT64_MAX - 1, &b);
+        req.prio = CDM_MOVE_POLICY;
+        assert_int_equal(executor_submit(e, &req), 0);
+        executor_free(e);
+        assert_int_equal(a.calls, 1);
+        assert_int_equal(b.calls, 1);
+        assert_true(a.res.cancelled);
+        assert_true(b.res.cancelled);
+        ev_loop_destroy(loop);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_moves_and_reports_in_loop, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_budget_stops, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_cancel_wakes_capped_task, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_urgent_task_takes_the_worker, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_free_reports_queued, fake_setup, fake_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
