@@ -99,11 +99,18 @@ static void stats_add(cdm_migrate_stats *a, const cdm_migrate_stats *b)
         a->call_usec_total += b->call_usec_total;
 }
 
+/*
+ * What a request moved: the cgroup's growth on "to" catches the huge pages that the engine's
+ * per-page counters undercount, the engine's counters catch what someone else moved the other
+ * way meanwhile (DAMON's schemes, a job's own allocations), which the net growth would hide:
+ * with only the growth, a quota move next to a tiered job's migrate_cold never reached its
+ * budget and moved the whole job off the device.
+ */
 static uint64_t group_moved(const ExecGroup *g)
 {
         if (!g->cgroup)
                 return g->stats.bytes_moved;
-        return g->measured > g->base ? g->measured - g->base : 0;
+        return MAX(g->stats.bytes_moved, g->measured > g->base ? g->measured - g->base : 0);
 }
 
 static bool budget_reached(const ExecGroup *g)
