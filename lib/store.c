@@ -47,12 +47,9 @@ int cdm_store_open(const char *dir, cdm_store **ret, pid_t *ret_holder)
         int r;
 
         *ret_holder = 0;
-        r = mkdir_parents(dir, 0755);
-        if (r < 0)
-                return r;
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = open_dir_created(dir);
         if (dfd < 0)
-                return negative_errno();
+                return dfd;
         /* Created, then held open read-only: flock() needs no write access, and a file kept
          * open for writing would keep the file system from being remounted read-only. */
         lfd = openat(dfd, "lock", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);

@@ -245,6 +245,16 @@ int mkdir_parents(const char *path, mode_t mode)
         }
 }
 
+int open_dir_created(const char *dir)
+{
+        int fd, r = mkdir_parents(dir, 0755);
+
+        if (r < 0)
+                return r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
 /**
  * write_file_atomic_in() - replace a file of a directory atomically, creating the directory
  * @dir: the directory (absolute, the caller's configuration)
@@ -256,14 +266,7 @@ int mkdir_parents(const char *path, mode_t mode)
  */
 int write_file_atomic_in(const char *dir, const char *name, const char *s, size_t len)
 {
-        _cleanup_close_ int fd = -1;
-        int r;
+        _cleanup_close_ int fd = open_dir_created(dir);
 
-        r = mkdir_parents(dir, 0755);
-        if (r < 0)
-                return r;
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        return write_file_atomic_at(fd, name, s, len);
+        return fd < 0 ? fd : write_file_atomic_at(fd, name, s, len);
 }

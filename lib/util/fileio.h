@@ -34,5 +34,7 @@ static inline void closedirp(DIR **d)
 #define _cleanup_closedir_ __attribute__((cleanup(closedirp)))
 /* mkdir -p */
 int mkdir_parents(const char *path, mode_t mode);
+/* mkdir -p @dir (0755), then open it: the fd (O_DIRECTORY, close-on-exec) or a negative errno. */
+int open_dir_created(const char *dir);
 /* Create @dir if needed, then replace @dir/@name atomically with @s. */
 int write_file_atomic_in(const char *dir, const char *name, const char *s, size_t len);
