@@ -80,7 +80,8 @@ static size_t active_grants(Manager *m, const char *device)
 
 static void judge(Manager *m, ManagerNuma *s, const cdm_device *d, uint64_t now_usec)
 {
-        uint64_t miss = 0, foreign = 0;
+        const uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+        uint64_t miss = 0, foreign = 0, d_miss, d_foreign;
         cdm_numa_signal sig = { 0 };
         _cleanup_free_ char *text = NULL;
         DeviceCounters *c;
@@ -98,19 +99,20 @@ static void judge(Manager *m, ManagerNuma *s, const cdm_device *d, uint64_t now_
         if (!c)
                 return;
         c->seen = true;
-        if (!fresh) {
-                m->numa_miss_pages += cdm_counter_delta(c->miss, miss);
-                m->numa_foreign_pages += cdm_counter_delta(c->foreign, foreign);
-                if (cdm_numa_signal_judge(d->name, cdm_counter_delta(c->miss, miss),
-                                    cdm_counter_delta(c->foreign, foreign), active_grants(m, d->name),
-                                    m->audit.items, m->audit.n_items, s->seen, s->n_seen, &sig) < 0)
-                        sig = (cdm_numa_signal){ 0 };
-        }
+        d_miss = fresh ? 0 : cdm_counter_delta(c->miss, miss);
+        d_foreign = fresh ? 0 : cdm_counter_delta(c->foreign, foreign);
         c->miss = miss;
         c->foreign = foreign;
+        if (d_miss == 0 && d_foreign == 0)
+                return;
+        m->numa_miss_pages += d_miss;
+        m->numa_foreign_pages += d_foreign;
+        if (cdm_numa_signal_judge(d->name, d_miss, d_foreign, active_grants(m, d->name), m->audit.items,
+                            m->audit.n_items, s->seen, s->n_seen, &sig) < 0)
+                return;
         if (!sig.alarm) {
-                if (sig.miss_pages || sig.foreign_pages) {
-                        text = cdm_numa_signal_format(&sig, (uint64_t) sysconf(_SC_PAGESIZE));
+                if (log_get_max_level() >= LOG_DEBUG) {
+                        text = cdm_numa_signal_format(&sig, page_size);
                         log_debug("%s.", text ?: "numastat rose");
                 }
                 cdm_numa_signal_done(&sig);
@@ -120,13 +122,13 @@ static void judge(Manager *m, ManagerNuma *s, const cdm_device *d, uint64_t now_
         m->numa_alarms++;
         sig.miss_pages += c->quiet_miss;
         sig.foreign_pages += c->quiet_foreign;
-        text = cdm_numa_signal_format(&sig, (uint64_t) sysconf(_SC_PAGESIZE));
+        text = cdm_numa_signal_format(&sig, page_size);
         if (text)
                 (void) strv_append_printf(&m->audit.alarms, &m->audit.n_alarms, "%s", text);
         if (c->logged_usec == 0 || now_usec - c->logged_usec >= ALARM_EVERY_USEC) {
                 log_event(LOG_WARNING, &(LogEvent){ .message_id = CDMD_MESSAGE_NUMA_MISS, .device = d->name,
                                           .cgroup = sig.n_causes > 0 ? sig.causes[0] : NULL,
-                                          .bytes = sig.miss_pages * (uint64_t) sysconf(_SC_PAGESIZE),
+                                          .bytes = sig.miss_pages * page_size,
                                           .has_bytes = true },
                                 "Alarm: %s.", text ?: "numastat rose");
                 c->logged_usec = now_usec;
