@@ -24,33 +24,13 @@
 #include "executor.h"
 #include "util/time-util.h"
 
+#include "bench-spawn.h"
+
 #define N_PROCS 8
 #define MB 64u
 
 static pid_t pids[N_PROCS];
 static unsigned char *maps[N_PROCS];
-
-static pid_t spawn(unsigned char **ret_map)
-{
-        size_t bytes = (size_t) MB << 20;
-        unsigned char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        unsigned long node0 = 1;
-        pid_t pid;
-
-        (void) madvise(p, bytes, MADV_NOHUGEPAGE);
-        (void) mbind(p, bytes, MPOL_BIND, &node0, 64, 0);
-        memset(p, 0x5a, bytes);
-        (void) mbind(p, bytes, MPOL_DEFAULT, NULL, 0, 0);
-        pid = fork();
-        if (pid == 0) {
-                for (;;)
-                        pause();
-        }
-        /* The child alone maps the pages from now on (a page mapped twice needs MOVE_ALL). */
-        (void) munmap(p, bytes);
-        *ret_map = p;
-        return pid;
-}
 
 /* Put every process's pages on @node (not timed). */
 static void all_to(unsigned node)
@@ -185,7 +165,7 @@ int main(void)
         printf("kernel %s%d processes x %u MiB (4 KiB pages), node 0 <-> node 1, %ld CPUs\n", k, N_PROCS, MB,
                         sysconf(_SC_NPROCESSORS_ONLN));
         for (size_t i = 0; i < N_PROCS; i++)
-                pids[i] = spawn(&maps[i]);
+                pids[i] = bench_spawn_on_node0((size_t) MB << 20, false, &maps[i]);
         printf("  (%u%% on node 0 at the start)\n", on_node(0));
 
         run_migratepages(false, seq);

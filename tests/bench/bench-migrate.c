@@ -26,6 +26,8 @@
 #include "sys.h"
 #include "util/time-util.h"
 
+#include "bench-spawn.h"
+
 #define MB 256u
 #define MAX_STALL_USEC 20000u
 #define RAW_BATCH 512u
@@ -63,30 +65,6 @@ static uint64_t real_now(void *u)
 static void real_sleep(void *u, uint64_t usec)
 {
         usleep((useconds_t) usec);
-}
-
-static pid_t spawn(bool thp, unsigned char **ret_map)
-{
-        size_t bytes = (size_t) MB << 20;
-        unsigned char *p = mmap(NULL, bytes + (2u << 20), PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        unsigned long node0 = 1;
-        pid_t pid;
-
-        p = (unsigned char *) (((uintptr_t) p + (2u << 20) - 1) & ~(uintptr_t) ((2u << 20) - 1));
-        (void) madvise(p, bytes, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-        (void) mbind(p, bytes, MPOL_BIND, &node0, 64, 0);
-        memset(p, 0x5a, bytes);
-        (void) mbind(p, bytes, MPOL_DEFAULT, NULL, 0, 0);
-        pid = fork();
-        if (pid == 0) {
-                for (;;)
-                        pause();
-        }
-        /* The child alone maps the pages from now on (a page mapped twice needs MOVE_ALL). */
-        (void) munmap(p, bytes);
-        *ret_map = p; /* an address in the child, which has the same layout */
-        return pid;
 }
 
 static void back_to_node0(pid_t pid)
@@ -196,7 +174,7 @@ static void distribution(void)
 static void bench(bool thp)
 {
         unsigned char *p;
-        pid_t pid = spawn(thp, &p);
+        pid_t pid = bench_spawn_on_node0((size_t) MB << 20, thp, &p);
         uint64_t whole, mp, batch, raw;
 
         printf("%s pages, %u MiB, node 0 -> node 1:\n", thp ? "THP" : "4 KiB", MB);
