@@ -3,8 +3,9 @@
  * Audit and repair. Findings are logged when they change, not every second. Spill of a
  * cgroup without a grant is moved back to the system nodes, process by process
  * (migrate_pages for the whole process, then move_pages for what is left); the root cgroup's
- * share is repaired through the user processes found in it. Kernel threads' page cache that
- * no process maps cannot be moved this way and is reported.
+ * share is repaired through the user processes found in it. What no process maps (page cache
+ * of an exited process, kernel threads' page cache) cannot be moved this way: it is swept by
+ * DAMON where the kernel can (manager-sweep.c), and reported where it cannot.
  */
 
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "manager-metrics.h"
 #include "manager-move.h"
 #include "manager-numa.h"
+#include "manager-sweep.h"
 #include "manager.h"
 #include "migrate.h"
 #include "sys.h"
@@ -161,6 +163,9 @@ int manager_audit(Manager *m)
                 log_warning("User process %d runs in the root cgroup, which no cpuset can restrict.",
                                 m->audit.root_pids[i]);
 
+        /* Before this audit's repairs are queued: a sweep waits for the last one to end. The
+         * jobs' enforcement below hands the sweeps to DAMON. */
+        manager_sweep(m);
         for (size_t i = 0; i < m->audit.n_items; i++) {
                 cdm_audit_item *it = &m->audit.items[i];
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The tiered policy: one kdamond of cdmd's own, physical-address monitoring of the system and
- * device memory, two schemes per tiered job (see lib/damon.h). cdmd adds its kdamond only when
+ * device memory, two schemes per tiered job (see lib/damon.h). The same kdamond sweeps spill
+ * that no process maps (page cache of a process that exited, for instance) back to system
+ * memory: two schemes per memcg that holds such spill. cdmd adds its kdamond only when
  * there is none (the kernel rebuilds every kdamond directory when nr_kdamonds is written, so
  * adding one would wipe another user's), and after a restart it takes back the last kdamond
  * when that one looks like its own. Other kdamonds are left alone.
@@ -26,9 +28,13 @@ typedef struct ManagerDamon {
         bool warned;        /* the kdamond could not be set up: said once */
         bool looked;        /* a kdamond of an earlier cdmd was looked for (once) */
         cdm_damon_writes last; /* what the kdamond was last given */
-        char **scheme_jobs; /* job id of schemes 2i and 2i+1 */
+        char **scheme_jobs; /* job id of schemes 2i and 2i+1, NULL for a sweep */
+        char **scheme_owner; /* a sweep's spill owner (the audit's), NULL for a job */
+        char **scheme_device; /* a sweep's device */
         uint64_t *baseline; /* sz_applied of each scheme at the last reading */
-        size_t n_jobs;
+        size_t n_jobs;      /* scheme pairs, jobs and sweeps */
+        ManagerSweepTarget *sweeps; /* what manager_damon_set_sweeps() was last given */
+        size_t n_sweeps;
 } ManagerDamon;
 
 static ManagerDamon *get(Manager *m)
@@ -45,11 +51,53 @@ static ManagerDamon *get(Manager *m)
 
 static void forget_schemes(ManagerDamon *d)
 {
-        strv_free_n(d->scheme_jobs, d->n_jobs);
-        d->scheme_jobs = NULL;
+        if (d->scheme_jobs)
+                strv_free_n(d->scheme_jobs, d->n_jobs);
+        if (d->scheme_owner)
+                strv_free_n(d->scheme_owner, d->n_jobs);
+        if (d->scheme_device)
+                strv_free_n(d->scheme_device, d->n_jobs);
+        d->scheme_jobs = d->scheme_owner = d->scheme_device = NULL;
         free(d->baseline);
         d->baseline = NULL;
         d->n_jobs = 0;
+}
+
+static void free_sweeps(ManagerDamon *d)
+{
+        for (size_t i = 0; i < d->n_sweeps; i++) {
+                free((char *) d->sweeps[i].owner);
+                free((char *) d->sweeps[i].holder);
+                free((char *) d->sweeps[i].device);
+        }
+        free(d->sweeps);
+        d->sweeps = NULL;
+        d->n_sweeps = 0;
+}
+
+int manager_damon_set_sweeps(Manager *m, const ManagerSweepTarget *t, size_t n)
+{
+        ManagerDamon *d = get(m);
+
+        if (!d)
+                return -ENOMEM;
+        free_sweeps(d);
+        if (n == 0)
+                return 0;
+        d->sweeps = calloc(n, sizeof(*d->sweeps));
+        if (!d->sweeps)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                ManagerSweepTarget *c = &d->sweeps[d->n_sweeps++];
+
+                *c = (ManagerSweepTarget){ .owner = strdup(t[i].owner), .holder = strdup(t[i].holder),
+                        .device = strdup(t[i].device) };
+                if (!c->owner || !c->holder || !c->device) {
+                        free_sweeps(d);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
 }
 
 void manager_damon_free(Manager *m)
@@ -57,6 +105,7 @@ void manager_damon_free(Manager *m)
         if (!m->damon)
                 return;
         forget_schemes(m->damon);
+        free_sweeps(m->damon);
         cdm_damon_writes_done(&m->damon->last);
         free(m->damon);
         m->damon = NULL;
@@ -97,7 +146,22 @@ int manager_damon_check(Manager *m, char **ret_msg)
         return JOB_OK;
 }
 
-/* What DAMON applied since the last reading, added to the jobs' moved bytes. */
+static void swept(Manager *m, const char *owner, const char *device, uint64_t bytes)
+{
+        m->repaired_bytes += bytes;
+        for (size_t i = 0; i < m->audit.n_items; i++)
+                if (streq(m->audit.items[i].owner, owner) && streq(m->audit.items[i].device, device))
+                        m->audit.items[i].repaired += bytes;
+        bus_emit_spill(m, "SpillRepaired", owner, device, bytes);
+        log_event(LOG_NOTICE, &(LogEvent){ .message_id = CDMD_MESSAGE_REPAIR, .device = device, .cgroup = owner,
+                                  .bytes = bytes, .has_bytes = true },
+                        "Repaired spill of %s on %s: %llu bytes that no process of it maps moved back to "
+                        "system memory by DAMON.",
+                        owner, device, (unsigned long long) bytes);
+}
+
+/* What DAMON applied since the last reading: added to the jobs' moved bytes, and for a
+ * sweep to what was repaired. */
 static void collect(Manager *m, ManagerDamon *d)
 {
         if (d->kdamond < 0 || d->n_jobs == 0 || !cdm_damon_fs_running(m->ctx, (unsigned) d->kdamond))
@@ -115,6 +179,8 @@ static void collect(Manager *m, ManagerDamon *d)
                                 continue;
                         delta = cdm_damon_delta(d->baseline[2 * i + k], now);
                         d->baseline[2 * i + k] = now;
+                        if (d->scheme_owner[i] && k == 1 && delta > 0)
+                                swept(m, d->scheme_owner[i], d->scheme_device[i], delta);
                         if (!j || delta == 0)
                                 continue;
                         if (k == 0)
@@ -154,7 +220,7 @@ static void stop(Manager *m, ManagerDamon *d)
                 snprintf(v, sizeof(v), "%d", d->kdamond);
                 (void) cdm_damon_fs_write(m->ctx, "kdamonds/nr_kdamonds", v);
         }
-        log_info("Stopped kdamond %d: no tiered job left.", d->kdamond);
+        log_info("Stopped kdamond %d: no tiered job and no spill to sweep left.", d->kdamond);
         d->kdamond = -1;
         forget_schemes(d);
         cdm_damon_writes_done(&d->last);
@@ -206,6 +272,8 @@ void manager_damon_sync(Manager *m)
         ManagerDamon *d = get(m);
         _cleanup_free_ cdm_damon_job *jobs = NULL;
         _cleanup_free_ cdm_damon_range *regions = NULL;
+        _cleanup_free_ const char **pair_job = NULL;
+        _cleanup_free_ const ManagerSweepTarget **pair_sweep = NULL;
         cdm_damon_writes w = { 0 };
         size_t n = 0, n_regions = 0, failed = 0;
         int system_node, r;
@@ -218,8 +286,10 @@ void manager_damon_sync(Manager *m)
         /* Called at every grant: with thousands of jobs and no tiered one, only this loop. */
         for (size_t i = 0; i < m->jobs.n; i++)
                 n += m->jobs.items[i].policy == CDM_POLICY_TIERED;
-        jobs = calloc(n + 1, sizeof(*jobs));
-        if (!jobs)
+        jobs = calloc(n + d->n_sweeps + 1, sizeof(*jobs));
+        pair_job = calloc(n + d->n_sweeps + 1, sizeof(*pair_job));
+        pair_sweep = calloc(n + d->n_sweeps + 1, sizeof(*pair_sweep));
+        if (!jobs || !pair_job || !pair_sweep)
                 return;
         n = 0;
         system_node = cdm_nodemask_next(&m->layout->system_nodes, -1);
@@ -234,11 +304,25 @@ void manager_damon_sync(Manager *m)
                         continue;
                 if (node_ranges(m, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0)
                         continue;
+                pair_job[n] = j->id;
                 jobs[n++] = (cdm_damon_job){ .cgroup = j->cgroup,
                         .device_node = (unsigned) cdm_nodemask_next(&dev->nodes, -1),
                         .system_node = (unsigned) system_node,
                         .device = { dr[0].start, dr[n_dr - 1].end },
                         .quota = j->quota, .device_bytes = j->device_bytes };
+        }
+        for (size_t i = 0; system_node >= 0 && i < d->n_sweeps; i++) {
+                const cdm_device *dev = cdm_layout_find_device(m->layout, d->sweeps[i].device);
+                _cleanup_free_ cdm_damon_range *dr = NULL;
+                size_t n_dr = 0;
+
+                if (!dev || node_ranges(m, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0)
+                        continue;
+                pair_sweep[n] = &d->sweeps[i];
+                jobs[n++] = (cdm_damon_job){ .cgroup = d->sweeps[i].holder,
+                        .device_node = (unsigned) cdm_nodemask_next(&dev->nodes, -1),
+                        .system_node = (unsigned) system_node,
+                        .device = { dr[0].start, dr[n_dr - 1].end }, .sweep = true };
         }
         if (n == 0) {
                 stop(m, d);
@@ -278,10 +362,14 @@ void manager_damon_sync(Manager *m)
                 d->warned = true;
                 cdm_damon_writes_done(&w);
                 cdm_damon_writes_done(&d->last); /* tried in full again next time */
+                /* A sweep's memcg that vanished fails the whole commit: the next audit says
+                 * again which are left. */
+                free_sweeps(d);
                 return;
         }
         if (!running)
-                log_info("Started kdamond %d for %zu tiered job(s).", d->kdamond, n);
+                log_info("Started kdamond %d for %zu tiered job(s) and %zu spill sweep(s).", d->kdamond,
+                                n - d->n_sweeps, d->n_sweeps);
         d->warned = false;
         cdm_damon_writes_done(&d->last);
         d->last = w;
@@ -289,16 +377,32 @@ void manager_damon_sync(Manager *m)
         /* The schemes as they are now, and their counters as the baseline. */
         forget_schemes(d);
         d->scheme_jobs = calloc(n, sizeof(char *));
+        d->scheme_owner = calloc(n, sizeof(char *));
+        d->scheme_device = calloc(n, sizeof(char *));
         d->baseline = calloc(2 * n, sizeof(uint64_t));
-        if (!d->scheme_jobs || !d->baseline) {
+        if (!d->scheme_jobs || !d->scheme_owner || !d->scheme_device || !d->baseline) {
+                free(d->scheme_jobs);
+                free(d->scheme_owner);
+                free(d->scheme_device);
+                d->scheme_jobs = d->scheme_owner = d->scheme_device = NULL;
                 forget_schemes(d);
                 return;
         }
-        for (size_t i = 0, k = 0; i < m->jobs.n && k < n; i++)
-                if (streq(m->jobs.items[i].cgroup, jobs[k].cgroup)) {
-                        d->scheme_jobs[k] = strdup(m->jobs.items[i].id);
-                        d->n_jobs = ++k;
+        d->n_jobs = n;
+        for (size_t k = 0; k < n; k++) {
+                /* A failed strdup leaves a pair uncounted, nothing worse. */
+                if (pair_job[k])
+                        d->scheme_jobs[k] = strdup(pair_job[k]);
+                if (pair_sweep[k]) {
+                        d->scheme_owner[k] = strdup(pair_sweep[k]->owner);
+                        d->scheme_device[k] = strdup(pair_sweep[k]->device);
+                        if (!d->scheme_owner[k] || !d->scheme_device[k]) {
+                                free(d->scheme_owner[k]);
+                                free(d->scheme_device[k]);
+                                d->scheme_owner[k] = d->scheme_device[k] = NULL;
+                        }
                 }
+        }
         if (running && cdm_damon_fs_state(m->ctx, (unsigned) d->kdamond, "update_schemes_stats") >= 0)
                 for (size_t s = 0; s < 2 * d->n_jobs; s++)
                         (void) cdm_damon_fs_applied(m->ctx, (unsigned) d->kdamond, s, &d->baseline[s]);

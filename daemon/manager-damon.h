@@ -10,3 +10,12 @@ int manager_damon_check(Manager *m, char **ret_msg);
  * job and after each audit. */
 void manager_damon_sync(Manager *m);
 void manager_damon_free(Manager *m);
+
+/* A memcg whose every page on a device DAMON moves back to system memory. */
+typedef struct ManagerSweepTarget {
+        const char *owner;  /* the spill's owner as the audit names it */
+        const char *holder; /* the memcg: the owner or one below it */
+        const char *device;
+} ManagerSweepTarget;
+/* The sweeps from now on (copied, replacing the last set); manager_damon_sync() applies them. */
+int manager_damon_set_sweeps(Manager *m, const ManagerSweepTarget *t, size_t n);

@@ -131,6 +131,7 @@ Manager *manager_free(Manager *m)
         if (!m)
                 return NULL;
         manager_damon_free(m);
+        cdm_sweeps_done(&m->sweeps);
         manager_numa_free(m);
         cdm_plan_done(&m->plan);
         cdm_audit_done(&m->audit);

@@ -18,6 +18,7 @@
 #include "layout.h"
 #include "plan.h"
 #include "state.h"
+#include "sweep.h"
 #include "topology.h"
 
 struct ev_loop;
@@ -66,6 +67,7 @@ typedef struct Manager {
         uint64_t last_audit_usec;
         uint64_t audits_total; /* audits done since the start */
         struct ManagerDamon *damon; /* the tiered jobs' kdamond (manager-damon.c) */
+        cdm_sweeps sweeps;          /* spill left after the process repair (manager-sweep.c) */
         struct ManagerNuma *numa;   /* numastat baselines (manager-numa.c) */
         uint64_t numa_miss_pages;    /* on device nodes, since start */
         uint64_t numa_foreign_pages;

@@ -219,6 +219,53 @@ static int audit_root_pids(cdm_ctx *ctx, cdm_audit *a)
         return 0;
 }
 
+/* Whether @cgroup holds memory on @nodes; false when it is gone or has no memcg. */
+static bool holds_on(cdm_ctx *ctx, const char *cgroup, const cdm_nodemask *nodes)
+{
+        _cleanup_free_ char *buf = NULL;
+        const char *what = NULL;
+        cdm_numa_usage u;
+        size_t len;
+
+        if (cdm_cgroup_read(ctx, cgroup, "memory.numa_stat", &buf, &len) < 0)
+                return false;
+        return cdm_parse_numa_stat(buf, len, nodes, &u, &what) >= 0 && u.anon + u.file > 0;
+}
+
+#define HOLDER_CHILDREN_MAX 256
+
+int cdm_audit_holders(cdm_ctx *ctx, const char *owner, const cdm_nodemask *nodes, size_t max,
+                char ***ret, size_t *ret_n)
+{
+        char **v = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (max == 0 || !holds_on(ctx, owner, nodes))
+                return 0;
+        r = strv_append_printf(&v, &n, "%s", owner);
+        /* Breadth first over the holders found so far: v grows while it is walked. */
+        for (size_t i = 0; r >= 0 && i < n && n < max && !streq(owner, "/"); i++) {
+                char **children = NULL;
+                size_t n_children = 0;
+
+                r = cdm_cgroup_list_children(ctx, v[i], HOLDER_CHILDREN_MAX, &children, &n_children);
+                for (size_t k = 0; r >= 0 && k < n_children && n < max; k++)
+                        if (holds_on(ctx, children[k], nodes))
+                                r = strv_append_printf(&v, &n, "%s", children[k]);
+                strv_free_n(children, n_children);
+        }
+        if (r < 0) {
+                strv_free_n(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
 /**
  * cdm_audit_run() - audit every device of the layout
  * @ctx: context

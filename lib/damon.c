@@ -102,7 +102,7 @@ static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, con
         add(b, u64(n, cold ? j->device_node : j->system_node), "%s/target_nid", s);
         add(b, "4096", "%s/access_pattern/sz/min", s);
         add(b, "18446744073709551615", "%s/access_pattern/sz/max", s);
-        add(b, cold ? "0" : "1", "%s/access_pattern/nr_accesses/min", s);
+        add(b, cold || j->sweep ? "0" : "1", "%s/access_pattern/nr_accesses/min", s);
         add(b, cold ? "0" : UINT_MAX_S, "%s/access_pattern/nr_accesses/max", s);
         add(b, u64(n, cold ? (age ? age : 1) : 0), "%s/access_pattern/age/min", s);
         add(b, UINT_MAX_S, "%s/access_pattern/age/max", s);

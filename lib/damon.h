@@ -38,6 +38,8 @@ typedef struct cdm_damon_job {
         cdm_damon_range device; /* the device's physical range: cold pages outside, hot inside */
         uint64_t quota;
         uint64_t device_bytes; /* what the job has on the device now */
+        bool sweep; /* not a job: every page of the memcg on the device goes back, hot or not
+                     * (spill that no process of it maps); give quota 0 */
 } cdm_damon_job;
 
 typedef struct cdm_damon_params {

@@ -126,6 +126,40 @@ static void test_build_quota(void **state)
         assert_int_equal(w.n, 0);
 }
 
+/* A sweep: every page of the memcg in the device range goes back, accessed or not. */
+static void test_build_sweep(void **state)
+{
+        cdm_damon_params p = { .regions = regions, .n_regions = 2, .cold_after_usec = 5000000,
+                .bandwidth_mbps = 50 };
+        cdm_damon_job jobs[2] = { job("/a", 64 * MiB, 10 * MiB), job("/user.slice/s.scope", 0, 0) };
+        const char *s2 = "kdamonds/0/contexts/0/schemes/2", *s3 = "kdamonds/0/contexts/0/schemes/3";
+        cdm_damon_writes w;
+        char path[256];
+
+#define V(s, rel) (snprintf(path, sizeof(path), "%s/%s", (s), (rel)), value_of(&w, path))
+        jobs[1].sweep = true;
+        assert_int_equal(cdm_damon_build(&p, jobs, 2, 0, &w), 0);
+        assert_string_equal(value_of(&w, "kdamonds/0/contexts/0/schemes/nr_schemes"), "4");
+        /* The job keeps its own thresholds. */
+        assert_string_equal(value_of(&w, "kdamonds/0/contexts/0/schemes/1/access_pattern/nr_accesses/min"), "1");
+        /* Nothing goes to the device for a sweep; everything of it there comes back. */
+        assert_string_equal(V(s2, "action"), "stat");
+        assert_string_equal(V(s3, "action"), "migrate_hot");
+        assert_string_equal(V(s3, "target_nid"), "0");
+        assert_string_equal(V(s3, "access_pattern/nr_accesses/min"), "0");
+        assert_string_equal(V(s3, "access_pattern/nr_accesses/max"), "4294967295");
+        assert_string_equal(V(s3, "access_pattern/age/min"), "0");
+        assert_string_equal(V(s3, "quotas/bytes"), "50000000");
+        assert_string_equal(V(s3, "filters/0/memcg_path"), "/user.slice/s.scope");
+        assert_string_equal(V(s3, "filters/0/matching"), "N");
+        /* Only the device range: the system region is dropped. */
+        assert_string_equal(V(s3, "filters/nr_filters"), "2");
+        assert_string_equal(V(s3, "filters/1/addr_start"), "0");
+        assert_string_equal(V(s3, "filters/1/addr_end"), "1073741824");
+#undef V
+        cdm_damon_writes_done(&w);
+}
+
 static void test_cold_bytes(void **state)
 {
         cdm_damon_job j = job("/a", 256 * MiB, 0);
@@ -185,6 +219,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_build_one_job),
                 cmocka_unit_test(test_build_quota),
+                cmocka_unit_test(test_build_sweep),
                 cmocka_unit_test(test_cold_bytes),
                 cmocka_unit_test(test_ranges),
                 cmocka_unit_test(test_parse),

@@ -17,6 +17,10 @@
  *                                 1 otherwise
  *   cdm-probe bind MB NODE        mbind(MPOL_BIND) MB to NODE and touch it; exit 0 when
  *                                 every page is on NODE
+ *   cdm-probe cache MB NODE FILE  write MB to FILE (on a tmpfs: shmem) under set_mempolicy
+ *                                 (MPOL_BIND, NODE) with write(2), no mapping, and exit: the
+ *                                 pages stay, charged to the cgroup, mapped by no process;
+ *                                 exit 0 when every write succeeded
  *   cdm-probe poison NODE         one page on NODE, then madvise(MADV_HWPOISON) on it (root):
  *                                 the kernel's memory_failure() as for a hardware error; exit
  *                                 0 when the page was on NODE and the call succeeded
@@ -33,6 +37,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <numaif.h>
 #include <signal.h>
 #include <stdint.h>
@@ -312,6 +317,35 @@ static int cmd_bind(size_t mb, int node)
         return counts[node] == n ? 0 : 1;
 }
 
+static int cmd_cache(size_t mb, int node, const char *file)
+{
+        unsigned long mask = 1UL << node;
+        static char buf[1 << 20];
+        int fd;
+
+        if (set_mempolicy(MPOL_BIND, &mask, sizeof(mask) * 8) < 0) {
+                printf("set_mempolicy: %s\n", strerror(errno));
+                return 1;
+        }
+        fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                printf("open %s: %s\n", file, strerror(errno));
+                return 1;
+        }
+        for (size_t i = 0; i < mb; i++) {
+                for (size_t k = 0; k < sizeof(buf); k++)
+                        buf[k] = (char) (i * 131 + k * 7);
+                if (write(fd, buf, sizeof(buf)) != (ssize_t) sizeof(buf)) {
+                        printf("write %s: %s\n", file, strerror(errno));
+                        close(fd);
+                        return 1;
+                }
+        }
+        close(fd);
+        printf("wrote %zu MiB to %s bound to node %d\n", mb, file, node);
+        return 0;
+}
+
 #define SPILL_CHUNK (2u << 20)
 #define SPILL_MAX_CHUNKS 8192 /* 16 GiB */
 
@@ -413,11 +447,13 @@ int main(int argc, char *argv[])
                 return cmd_tier(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
         if (argc >= 4 && strcmp(argv[1], "bind") == 0)
                 return cmd_bind(strtoul(argv[2], NULL, 10), atoi(argv[3]));
+        if (argc >= 5 && strcmp(argv[1], "cache") == 0)
+                return cmd_cache(strtoul(argv[2], NULL, 10), atoi(argv[3]), argv[4]);
         if (argc >= 3 && strcmp(argv[1], "poison") == 0)
                 return cmd_poison(atoi(argv[2]));
         if (argc >= 3 && strcmp(argv[1], "spill") == 0)
                 return cmd_spill(strtoul(argv[2], NULL, 10));
         fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE | "
-                        "poison NODE | spill MB | tier HOT COLD\n");
+                        "cache MB NODE FILE | poison NODE | spill MB | tier HOT COLD\n");
         return 2;
 }

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Spill that the process repair could not move (no process of the owner maps it) is handed
+ * to cdmd's kdamond: every memcg at and below the owner that holds memory on the device gets
+ * a migrate_hot scheme over the device's range with no access threshold (manager-damon.c).
+ * The decisions are lib/sweep.c's; here are the reads, the logs and the hand-over.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "damon.h"
+#include "ctx.h"
+#include "log.h"
+#include "manager-damon.h"
+#include "manager-jobs.h"
+#include "manager-move.h"
+#include "manager-sweep.h"
+#include "sweep.h"
+#include "util/strv.h"
+#include "util/time-util.h"
+
+#define HOLDERS_MAX 8 /* memcgs swept per spill */
+
+static bool repairing(Manager *m, const cdm_sweep *sw)
+{
+        _cleanup_free_ char *owner = NULL;
+
+        return asprintf(&owner, "spill:%s:%s", sw->device, sw->owner) >= 0 && manager_moving(m, owner);
+}
+
+/* Whether the kernel can sweep; said once per spill when it cannot. */
+static bool can_sweep(Manager *m, cdm_sweep *sw)
+{
+        _cleanup_free_ char *msg = NULL;
+
+        const char *why;
+
+        if (manager_damon_check(m, &msg) == JOB_OK)
+                return true;
+        why = msg ?: CDM_DAMON_NOT_SUPPORTED_MSG;
+        if (strncmp(why, "tiered needs ", 13) == 0)
+                why += strlen("tiered ");
+        if (!sw->told)
+                log_warning("Spill of %s on %s: %llu bytes that no process of it maps, which cdmd cannot "
+                            "move on this kernel (a sweep %s).",
+                                sw->owner, sw->device, (unsigned long long) sw->bytes, why);
+        sw->told = true;
+        return false;
+}
+
+void manager_sweep(Manager *m)
+{
+        ManagerSweepTarget *t = NULL;
+        char **holders = NULL;
+        size_t n = 0, n_holders = 0, running = 0;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (!m->config->repair_migrate || m->dry_run || !cdm_ctx_is_live(m->ctx) || !m->layout) {
+                (void) manager_damon_set_sweeps(m, NULL, 0);
+                return;
+        }
+        if (cdm_sweeps_update(&m->sweeps, &m->audit) < 0) {
+                log_error("Out of memory.");
+                return;
+        }
+        for (size_t i = 0; i < m->sweeps.n; i++) {
+                cdm_sweep *sw = &m->sweeps.items[i];
+                const cdm_device *d = cdm_layout_find_device(m->layout, sw->device);
+                cdm_sweep_verdict v = running < CDM_SWEEPS_MAX ? cdm_sweep_decide(sw, now, repairing(m, sw))
+                                                               : CDM_SWEEP_IDLE;
+                char **h = NULL;
+                size_t k = 0;
+                ManagerSweepTarget *nt;
+
+                if (v == CDM_SWEEP_GIVE_UP)
+                        log_warning("Spill of %s on %s: %llu bytes still there after %llu s of sweeping "
+                                    "(pinned pages, or held by a cgroup that was removed).",
+                                        sw->owner, sw->device, (unsigned long long) sw->bytes,
+                                        (unsigned long long) (CDM_SWEEP_MAX_USEC / 1000000ULL));
+                if (v != CDM_SWEEP_RUN || !d)
+                        continue;
+                if (!can_sweep(m, sw)) {
+                        sw->gave_up = true;
+                        continue;
+                }
+                if (cdm_audit_holders(m->ctx, sw->owner, &d->nodes, HOLDERS_MAX, &h, &k) < 0 || k == 0) {
+                        strv_free_n(h, k);
+                        continue;
+                }
+                nt = realloc(t, (n + k) * sizeof(*t));
+                if (nt)
+                        t = nt;
+                for (size_t j = 0; nt && j < k; j++) {
+                        if (strv_append_printf(&holders, &n_holders, "%s", h[j]) < 0)
+                                break;
+                        t[n++] = (ManagerSweepTarget){ .owner = sw->owner, .holder = holders[n_holders - 1],
+                                .device = sw->device };
+                }
+                strv_free_n(h, k);
+                if (!sw->told)
+                        log_info("Sweeping the spill of %s on %s (%llu bytes that no process of it maps) back "
+                                 "to system memory with DAMON, %zu cgroup(s).",
+                                        sw->owner, sw->device, (unsigned long long) sw->bytes, k);
+                sw->told = true;
+                running++;
+        }
+        (void) manager_damon_set_sweeps(m, t, n);
+        free(t);
+        strv_free_n(holders, n_holders);
+}

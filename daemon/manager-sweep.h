@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "manager.h"
+
+/* After an audit: spill that the process repair left is swept back by DAMON (lib/sweep.h),
+ * or, on a kernel that cannot, reported once. */
+void manager_sweep(Manager *m);
