@@ -162,8 +162,8 @@ static int run_oneshot(Manager *m)
         r = manager_cycle(m);
         if (r < 0)
                 return r;
-        out = arg_json ? cdm_report_json(m->topo, m->layout, &m->plan, &m->audit)
-                       : cdm_report_text(m->topo, m->layout, &m->plan, &m->audit);
+        out = arg_json ? cdm_report_json(m->topo, m->layout, &m->plan, &m->audit, &m->moves)
+                       : cdm_report_text(m->topo, m->layout, &m->plan, &m->audit, &m->moves);
         if (!out)
                 return log_error_errno(-ENOMEM, "Out of memory.");
         fputs(out, stdout);

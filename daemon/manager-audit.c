@@ -28,6 +28,7 @@
 #include "manager-sweep.h"
 #include "manager.h"
 #include "migrate.h"
+#include "move-plan.h"
 #include "sys.h"
 #include "util/time-util.h"
 
@@ -78,10 +79,11 @@ static void repair_item(Manager *m, cdm_audit_item *it)
         size_t n = 0;
         int r;
 
-        if (!d || asprintf(&owner, "spill:%s:%s", it->device, it->owner) < 0)
+        if (!d || !(owner = cdm_move_owner_spill(it->device, it->owner)))
                 return;
-        if (manager_moving(m, owner))
+        if (!cdm_decide_repair(it, m->config->repair_migrate, manager_moving(m, owner)))
                 return;
+        (void) cdm_plan_repair(it, &m->moves);
         if (!streq(it->owner, "/") && cdm_ctx_is_live(m->ctx) && !m->dry_run) {
                 r = cdm_cgroup_pids_recursive(m->ctx, it->owner, &pids, &n);
                 if (r < 0) {
@@ -145,6 +147,7 @@ int manager_audit(Manager *m)
         int r;
 
         cdm_audit_done(&m->audit);
+        cdm_move_plan_done(&m->moves);
         if (!m->layout || m->layout->n_devices == 0)
                 return 0;
         r = manager_input_begin(m, m->cgroups, /* read_knobs= */ false, &input);
@@ -179,8 +182,7 @@ int manager_audit(Manager *m)
                                         (unsigned long long) it->anon, (unsigned long long) it->file);
                         bus_emit_spill(m, "SpillDetected", it->owner, it->device, it->anon + it->file);
                 }
-                if (m->config->repair_migrate)
-                        repair_item(m, it);
+                repair_item(m, it);
         }
         m->last_spilled = m->audit.spilled_bytes;
         manager_check_numa_counters(m);

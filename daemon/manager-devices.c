@@ -30,6 +30,7 @@
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-devices.h"
+#include "move-plan.h"
 #include "manager-jobs.h"
 #include "manager-move.h"
 #include "proc-fs.h"
@@ -70,9 +71,7 @@ static DeviceState *find_state(Manager *m, const char *name, bool create)
 /* The owner of a device's evacuation on the executor. */
 static char *device_owner(const char *name)
 {
-        char *s;
-
-        return asprintf(&s, "device:%s", name) < 0 ? NULL : s;
+        return cdm_move_owner_device(name);
 }
 
 bool manager_device_evacuating(Manager *m, const char *name)

@@ -30,6 +30,7 @@
 #include "manager-migrate.h"
 #include "manager-move.h"
 #include "migrate.h"
+#include "move-plan.h"
 #include "sys.h"
 #include "util/parse-util.h"
 #include "util/strv.h"
@@ -53,9 +54,7 @@ static JobError from_grant_error(cdm_grant_error e)
 /* The owner of a job's page moves on the executor. */
 static char *job_owner(const char *id)
 {
-        char *s;
-
-        return asprintf(&s, "job:%s", id) < 0 ? NULL : s;
+        return cdm_move_owner_job(id);
 }
 
 static bool cgroup_exists(Manager *m, const char *cgroup)
@@ -460,8 +459,6 @@ static void job_usage(Manager *m, cdm_job *j, const cdm_device *d)
         j->system_bytes = sys.anon + sys.file;
 }
 
-#define DEVICE_FIRST_SLACK (2ULL << 20)
-
 typedef struct JobMoveDone {
         Manager *m;
         char *id;
@@ -526,56 +523,35 @@ void manager_enforce_jobs(Manager *m)
                 const cdm_device *d = cdm_layout_find_device(m->layout, j->device);
                 cdm_job_state old = j->state;
                 _cleanup_free_ char *owner = job_owner(j->id);
-                uint64_t before_dev, before_sys;
-                bool moving;
+                uint64_t before_dev = j->device_bytes, before_sys = j->system_bytes;
+                cdm_job_verdict v;
 
                 if (!d || !owner)
                         continue;
-                /* A move of the job's is still running: the next audit looks again. */
-                moving = manager_moving(m, owner);
-                if (manager_device_state(m, d->name) != DEV_ONLINE) {
-                        /* The device's evacuation moves everything; no device-first onto it. */
-                        if (moving)
-                                manager_move_cancel(m, owner);
-                        j->state = CDM_JOB_SUSPENDED;
-                        if (old != CDM_JOB_SUSPENDED)
-                                bus_emit_job_changed(m, j);
-                        continue;
-                }
-                before_dev = j->device_bytes;
-                before_sys = j->system_bytes;
                 /* The audit has just read the job's memory.numa_stat (its grants are the jobs,
                  * in order); read it again only after moving pages. */
-                if (i < m->audit.n_jobs && m->audit.jobs[i].measured) {
+                if (manager_device_state(m, d->name) == DEV_ONLINE && i < m->audit.n_jobs &&
+                                m->audit.jobs[i].measured) {
                         j->device_bytes = m->audit.jobs[i].device_bytes;
                         j->system_bytes = m->audit.jobs[i].system_bytes;
                 }
-                if (j->device_bytes > j->quota) {
-                        uint64_t excess = j->device_bytes - j->quota;
-
-                        j->state = CDM_JOB_OVER_QUOTA;
-                        if (old != CDM_JOB_OVER_QUOTA) {
-                                log_event(LOG_WARNING, &(LogEvent){ .message_id = CDMD_MESSAGE_QUOTA, .device = j->device,
-                                                          .job = j->id, .cgroup = j->cgroup, .bytes = j->device_bytes,
-                                                          .has_bytes = true },
-                                                "Job %s uses %llu bytes of %s, over its quota of %llu: moving the excess back.",
-                                                j->id, (unsigned long long) j->device_bytes, j->device,
-                                                (unsigned long long) j->quota);
-                                bus_emit_quota_exceeded(m, j);
-                        }
-                        /* A device-first move onto the device goes the wrong way now. */
-                        if (moving && j->policy == CDM_POLICY_DEVICE_FIRST)
-                                manager_move_cancel(m, owner);
-                        else if (!moving)
-                                (void) job_move(m, j, d, true, excess);
-                } else {
-                        j->state = CDM_JOB_ACTIVE;
-                        /* A move ends on a whole batch (a huge page is 2 MiB): stop that much
-                         * short of the quota, or each audit would move the overshoot back and
-                         * the next one forth again. */
-                        if (j->policy == CDM_POLICY_DEVICE_FIRST && j->system_bytes > 0 &&
-                                        j->quota > j->device_bytes + DEVICE_FIRST_SLACK && !moving)
-                                (void) job_move(m, j, d, false, j->quota - j->device_bytes - DEVICE_FIRST_SLACK);
+                /* A move of the job's still running: the next audit looks again. */
+                v = cdm_decide_job(j, manager_device_state(m, d->name) == DEV_ONLINE, manager_moving(m, owner));
+                j->state = v.state;
+                if (v.over_quota_now) {
+                        log_event(LOG_WARNING, &(LogEvent){ .message_id = CDMD_MESSAGE_QUOTA, .device = j->device,
+                                                  .job = j->id, .cgroup = j->cgroup, .bytes = j->device_bytes,
+                                                  .has_bytes = true },
+                                        "Job %s uses %llu bytes of %s, over its quota of %llu: moving the excess back.",
+                                        j->id, (unsigned long long) j->device_bytes, j->device,
+                                        (unsigned long long) j->quota);
+                        bus_emit_quota_exceeded(m, j);
+                }
+                if (v.cancel)
+                        manager_move_cancel(m, owner);
+                if (v.move) {
+                        (void) cdm_plan_job_move(j, &v, &m->moves);
+                        (void) job_move(m, j, d, v.to_system, v.bytes);
                 }
                 if (j->state != old || j->device_bytes != before_dev || j->system_bytes != before_sys)
                         bus_emit_job_changed(m, j);

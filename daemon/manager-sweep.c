@@ -18,6 +18,7 @@
 #include "manager-jobs.h"
 #include "manager-move.h"
 #include "manager-sweep.h"
+#include "move-plan.h"
 #include "sweep.h"
 #include "util/strv.h"
 #include "util/time-util.h"
@@ -26,9 +27,9 @@
 
 static bool repairing(Manager *m, const cdm_sweep *sw)
 {
-        _cleanup_free_ char *owner = NULL;
+        _cleanup_free_ char *owner = cdm_move_owner_spill(sw->device, sw->owner);
 
-        return asprintf(&owner, "spill:%s:%s", sw->device, sw->owner) >= 0 && manager_moving(m, owner);
+        return owner && manager_moving(m, owner);
 }
 
 /* Whether the kernel can sweep; said once per spill when it cannot. */

@@ -117,8 +117,35 @@ static void json_audit(strbuf *b, const cdm_audit *a)
         strbuf_append(b, "]");
 }
 
+static void json_moves(strbuf *b, const cdm_move_plan *moves)
+{
+        strbuf_append(b, ",\"moves\":[");
+        for (size_t i = 0; moves && i < moves->n; i++) {
+                const cdm_move_plan_item *it = &moves->items[i];
+
+                strbuf_append(b, i ? ",{\"kind\":" : "{\"kind\":");
+                strbuf_append_json_string(b, cdm_move_prio_to_string(it->prio));
+                strbuf_append(b, ",\"cgroup\":");
+                if (it->cgroup)
+                        strbuf_append_json_string(b, it->cgroup);
+                else
+                        strbuf_append(b, "null");
+                strbuf_append(b, ",\"device\":");
+                strbuf_append_json_string(b, it->device);
+                strbuf_printf(b, ",\"to\":\"%s\",\"bytes\":", it->to_system ? "system" : "device");
+                if (it->bytes == CDM_MOVE_ALL)
+                        strbuf_append(b, "null");
+                else
+                        strbuf_printf(b, "%llu", (unsigned long long) it->bytes);
+                strbuf_append(b, ",\"reason\":");
+                strbuf_append_json_string(b, it->reason);
+                strbuf_append(b, "}");
+        }
+        strbuf_append(b, "]");
+}
+
 char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p,
-                const cdm_audit *a)
+                const cdm_audit *a, const cdm_move_plan *moves)
 {
         strbuf b = STRBUF_NULL;
 
@@ -163,6 +190,7 @@ char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan
                 strbuf_append(&b, "}");
         }
         strbuf_append(&b, "]");
+        json_moves(&b, moves);
         json_audit(&b, a);
         strbuf_append(&b, "}\n");
         return strbuf_steal(&b);
@@ -177,7 +205,7 @@ static char *nodes_text(const cdm_nodemask *m, char *buf, size_t size)
 }
 
 char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p,
-                const cdm_audit *a)
+                const cdm_audit *a, const cdm_move_plan *moves)
 {
         char n1[64], s1[FORMAT_BYTES_MAX], s2[FORMAT_BYTES_MAX], s3[FORMAT_BYTES_MAX];
         strbuf b = STRBUF_NULL;
@@ -251,6 +279,18 @@ char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan
                         strbuf_printf(&b, "  [%s] %s: '%s' -> '%s'  (%s)\n",
                                         cdm_plan_object_backend(p->items[i].object), p->items[i].object,
                                         p->items[i].current, p->items[i].desired, p->items[i].reason);
+        }
+        if (moves && moves->n) {
+                strbuf_printf(&b, "\nPage moves (%zu):\n", moves->n);
+                for (size_t i = 0; i < moves->n; i++) {
+                        const cdm_move_plan_item *it = &moves->items[i];
+
+                        strbuf_printf(&b, "  [%s] %s %s %s: %s  (%s)\n", cdm_move_prio_to_string(it->prio),
+                                        it->cgroup ?: "every process", it->to_system ? "from" : "onto", it->device,
+                                        it->bytes == CDM_MOVE_ALL ? "all"
+                                                                  : format_bytes(s1, sizeof(s1), it->bytes),
+                                        it->reason);
+                }
         }
         return strbuf_steal(&b);
 }

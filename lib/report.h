@@ -5,10 +5,12 @@
 
 #include "audit.h"
 #include "layout.h"
+#include "move-plan.h"
 #include "plan.h"
 #include "topology.h"
 
+/* @moves: the page moves decided (NULL: none). */
 char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p,
-                const cdm_audit *a);
+                const cdm_audit *a, const cdm_move_plan *moves);
 char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan *p,
-                const cdm_audit *a);
+                const cdm_audit *a, const cdm_move_plan *moves);
