@@ -54,5 +54,6 @@ int verb_jobs(void *userdata, const cdmctl_args *args);
 int verb_job(void *userdata, const cdmctl_args *args);
 int verb_audit(void *userdata, const cdmctl_args *args);
 int verb_plan(void *userdata, const cdmctl_args *args);
+int verb_moves(void *userdata, const cdmctl_args *args);
 int verb_monitor(void *userdata, const cdmctl_args *args);
 int verb_migrate(void *userdata, const cdmctl_args *args);

@@ -327,13 +327,38 @@ static int read_plan(sd_bus_message *m, cdmctl_plan_row **ret, size_t *ret_n)
         return sd_bus_message_exit_container(m);
 }
 
-/* verb_plan() - "cdmctl plan": the kernel settings cdmd would change. Return: exit status. */
+static int read_moves(sd_bus_message *m, cdmctl_move_row **ret, size_t *ret_n)
+{
+        _cleanup_free_ cdmctl_move_row *rows = NULL;
+        cdmctl_move_row p;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(ssssts)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ssssts)", &p.kind, &p.cgroup, &p.device, &p.to, &p.bytes,
+                                        &p.reason)) > 0) {
+                if (grow(&rows, n, sizeof(*rows)) < 0)
+                        return -ENOMEM;
+                rows[n++] = p;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return sd_bus_message_exit_container(m);
+}
+
+/* verb_plan() - "cdmctl plan": the kernel settings cdmd would change, then (as text) the page
+ * moves it would make. Return: exit status. */
 int verb_plan(void *userdata, const cdmctl_args *args)
 {
-        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_bus_message_ sd_bus_message *reply = NULL, *moves_reply = NULL;
         _cleanup_free_ cdmctl_plan_row *rows = NULL;
+        _cleanup_free_ cdmctl_move_row *moves = NULL;
         _cleanup_strbuf_ strbuf b = STRBUF_NULL;
-        size_t n;
+        size_t n, n_moves = 0;
         int r;
 
         r = list_call(userdata, "Plan", &reply);
@@ -345,7 +370,43 @@ int verb_plan(void *userdata, const cdmctl_args *args)
         if (args->json) {
                 cdmctl_plan_json(&b, rows, n);
                 strbuf_append(&b, "\n");
-        } else if (cdmctl_plan_text(&b, rows, n, args->legend) < 0)
+                return cdmctl_output(&b);
+        }
+        if (cdmctl_plan_text(&b, rows, n, args->legend) < 0)
+                b.oom = true;
+        r = list_call(userdata, "PlanMoves", &moves_reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_moves(moves_reply, &moves, &n_moves);
+        if (r < 0)
+                return bad_reply("PlanMoves", r);
+        if (n_moves > 0) {
+                strbuf_append(&b, "\n");
+                if (cdmctl_moves_text(&b, moves, n_moves, args->legend) < 0)
+                        b.oom = true;
+        }
+        return cdmctl_output(&b);
+}
+
+/* verb_moves() - "cdmctl moves": the page moves cdmd would make now. Return: exit status. */
+int verb_moves(void *userdata, const cdmctl_args *args)
+{
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_free_ cdmctl_move_row *rows = NULL;
+        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
+        size_t n;
+        int r;
+
+        r = list_call(userdata, "PlanMoves", &reply);
+        if (r != CDMCTL_EXIT_SUCCESS)
+                return r;
+        r = read_moves(reply, &rows, &n);
+        if (r < 0)
+                return bad_reply("PlanMoves", r);
+        if (args->json) {
+                cdmctl_moves_json(&b, rows, n);
+                strbuf_append(&b, "\n");
+        } else if (cdmctl_moves_text(&b, rows, n, args->legend) < 0)
                 b.oom = true;
         return cdmctl_output(&b);
 }

@@ -318,6 +318,56 @@ int cdmctl_plan_text(strbuf *b, const cdmctl_plan_row *rows, size_t n, bool lege
         return 0;
 }
 
+int cdmctl_moves_text(strbuf *b, const cdmctl_move_row *rows, size_t n, bool legend)
+{
+        static const cdmctl_column cols[] = {
+                { "KIND", false }, { "CGROUP", false }, { "DEVICE", false }, { "TO", false },
+                { "BYTES", true }, { "REASON", false },
+        };
+        _cleanup_(cdmctl_table_freep) cdmctl_table *t = cdmctl_table_new(cols, ARRAY_SIZE(cols));
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                char bytes[FORMAT_BYTES_MAX] = "all";
+                int r;
+
+                if (rows[i].bytes != UINT64_MAX)
+                        format_bytes(bytes, sizeof(bytes), rows[i].bytes);
+                r = cdmctl_table_add(t, (const char *[]){ rows[i].kind,
+                                                rows[i].cgroup && *rows[i].cgroup ? rows[i].cgroup : "every process",
+                                                rows[i].device, rows[i].to, bytes, rows[i].reason });
+                if (r < 0)
+                        return r;
+        }
+        if (n == 0 && legend) {
+                strbuf_append(b, "No page move to make.\n");
+                return 0;
+        }
+        cdmctl_table_format(t, b, legend);
+        table_footer(b, n, "move", "moves", legend);
+        return 0;
+}
+
+void cdmctl_moves_json(strbuf *b, const cdmctl_move_row *rows, size_t n)
+{
+        strbuf_append(b, "[");
+        for (size_t i = 0; i < n; i++) {
+                strbuf_append(b, i ? ",{" : "{");
+                cdmctl_json_str(b, "kind", rows[i].kind, true);
+                cdmctl_json_str(b, "cgroup", rows[i].cgroup, false);
+                cdmctl_json_str(b, "device", rows[i].device, false);
+                cdmctl_json_str(b, "to", rows[i].to, false);
+                if (rows[i].bytes == UINT64_MAX)
+                        strbuf_append(b, ",\"bytes\":null");
+                else
+                        cdmctl_json_u64(b, "bytes", rows[i].bytes);
+                cdmctl_json_str(b, "reason", rows[i].reason, false);
+                strbuf_append(b, "}");
+        }
+        strbuf_append(b, "]");
+}
+
 void cdmctl_plan_json(strbuf *b, const cdmctl_plan_row *rows, size_t n)
 {
         strbuf_append(b, "[");

@@ -46,6 +46,11 @@ typedef struct cdmctl_plan_row {
         const char *object, *current, *desired, *reason;
 } cdmctl_plan_row;
 
+typedef struct cdmctl_move_row {
+        const char *kind, *cgroup, *device, *to, *reason;
+        uint64_t bytes; /* UINT64_MAX: whatever is there */
+} cdmctl_move_row;
+
 int cdmctl_devices_text(strbuf *b, const cdmctl_device_row *rows, size_t n, bool legend);
 void cdmctl_devices_json(strbuf *b, const cdmctl_device_row *rows, size_t n);
 int cdmctl_jobs_text(strbuf *b, const cdmctl_job_row *rows, size_t n, bool legend);
@@ -54,3 +59,5 @@ int cdmctl_audit_text(strbuf *b, const cdmctl_audit_row *rows, size_t n, bool le
 void cdmctl_audit_json(strbuf *b, const cdmctl_audit_row *rows, size_t n);
 int cdmctl_plan_text(strbuf *b, const cdmctl_plan_row *rows, size_t n, bool legend);
 void cdmctl_plan_json(strbuf *b, const cdmctl_plan_row *rows, size_t n);
+int cdmctl_moves_text(strbuf *b, const cdmctl_move_row *rows, size_t n, bool legend);
+void cdmctl_moves_json(strbuf *b, const cdmctl_move_row *rows, size_t n);

@@ -45,6 +45,7 @@ static const cdmctl_verb verbs[] = {
         { "resume", 1, 1, 0, 0, verb_resume, "resume NAME" },
         { "audit", 0, 0, 0, 0, verb_audit, "audit" },
         { "plan", 0, 0, 0, 0, verb_plan, "plan" },
+        { "moves", 0, 0, 0, 0, verb_moves, "moves" },
         { "reload", 0, 0, 0, 0, verb_reload, "reload" },
         { "monitor", 0, 0, 0, 0, verb_monitor, "monitor" },
 };
@@ -74,7 +75,9 @@ static void help(void)
                "  fault NAME --reason TEXT   report a device as failed\n"
                "  resume NAME                bring a drained device back online\n"
                "  audit                      run a full audit now, list spill found\n"
-               "  plan                       every kernel setting cdmd would change (dry run)\n"
+               "  plan                       every kernel setting cdmd would change, then the\n"
+               "                             page moves it would make (dry run)\n"
+               "  moves                      the page moves cdmd would make now, and evacuations\n"
                "  reload                     re-read the configuration\n"
                "  monitor                    print cdmd's signals as they arrive, until ^C\n\n"
                "Options:\n"

@@ -225,6 +225,31 @@ static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
+static int method_plan_moves(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        cdm_move_plan moves = { 0 };
+        int r;
+
+        r = manager_plan_moves(m, &moves);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "cannot plan: %m");
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssssts)");
+        for (size_t i = 0; r >= 0 && i < moves.n; i++) {
+                const cdm_move_plan_item *it = &moves.items[i];
+
+                r = sd_bus_message_append(reply, "(ssssts)", cdm_move_prio_to_string(it->prio), it->cgroup ?: "",
+                                it->device, it->to_system ? "system" : "device", it->bytes, it->reason);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        cdm_move_plan_done(&moves);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -391,6 +416,8 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Audit", "", "", "a(ssttt)", SD_BUS_PARAM(findings), method_audit,
                         SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Plan", "", "", "a(ssss)", SD_BUS_PARAM(settings), method_plan,
+                        SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("PlanMoves", "", "", "a(ssssts)", SD_BUS_PARAM(moves), method_plan_moves,
                         SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Migrate", "sst", SD_BUS_PARAM(id) SD_BUS_PARAM(target) SD_BUS_PARAM(bytes),
                         "o", SD_BUS_PARAM(migration), method_migrate, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -19,6 +19,7 @@
 #include "manager-damon.h"
 #include "manager-numa.h"
 #include "manager-devices.h"
+#include "manager-move.h"
 #include "manager-jobs.h"
 #include "manager-migrate.h"
 #include "manager.h"
@@ -132,6 +133,7 @@ Manager *manager_free(Manager *m)
                 return NULL;
         manager_damon_free(m);
         cdm_sweeps_done(&m->sweeps);
+        cdm_move_plan_done(&m->moves);
         manager_numa_free(m);
         cdm_plan_done(&m->plan);
         cdm_audit_done(&m->audit);
@@ -625,6 +627,40 @@ int manager_fence_cgroup(Manager *m, const char *cgroup)
                 r = apply_and_log(m, &plan, &failed);
         cdm_plan_done(&plan);
         return r < 0 ? r : 0;
+}
+
+static bool plan_device_online(const char *device, void *userdata)
+{
+        return manager_device_state(userdata, device) == DEV_ONLINE;
+}
+
+static bool plan_moving(const char *owner, void *userdata)
+{
+        return manager_moving(userdata, owner);
+}
+
+int manager_plan_moves(Manager *m, cdm_move_plan *ret)
+{
+        int r;
+
+        *ret = (cdm_move_plan){ 0 };
+        r = cdm_plan_moves(&(cdm_move_plan_input){ .audit = &m->audit, .jobs = &m->jobs,
+                                   .repair = m->config->repair_migrate, .device_online = plan_device_online,
+                                   .moving = plan_moving, .userdata = m },
+                        ret);
+        for (size_t i = 0; r >= 0 && m->layout && i < m->layout->n_devices; i++) {
+                const char *name = m->layout->devices[i].name;
+                _cleanup_free_ char *owner = cdm_move_owner_device(name);
+                DevState state = manager_device_state(m, name);
+
+                if (!owner)
+                        r = -ENOMEM;
+                else if ((state == DEV_DRAINING || state == DEV_FAILED) && manager_moving(m, owner))
+                        r = cdm_plan_evacuation(name, state == DEV_FAILED, ret);
+        }
+        if (r < 0)
+                cdm_move_plan_done(ret);
+        return r;
 }
 
 /*

@@ -15,6 +15,7 @@
 #include "isolation.h"
 #include "jobs.h"
 #include "knobs.h"
+#include "move-plan.h"
 #include "layout.h"
 #include "plan.h"
 #include "state.h"
@@ -68,6 +69,7 @@ typedef struct Manager {
         uint64_t audits_total; /* audits done since the start */
         struct ManagerDamon *damon; /* the tiered jobs' kdamond (manager-damon.c) */
         cdm_sweeps sweeps;          /* spill left after the process repair (manager-sweep.c) */
+        cdm_move_plan moves;        /* the page moves the last audit queued */
         struct ManagerNuma *numa;   /* numastat baselines (manager-numa.c) */
         uint64_t numa_miss_pages;    /* on device nodes, since start */
         uint64_t numa_foreign_pages;
@@ -102,6 +104,9 @@ int manager_input_begin(Manager *m, const struct cdm_cgroup_tree *cgroups, bool 
                 ManagerInput *ret);
 void manager_input_end(ManagerInput *i);
 int manager_dry_plan(Manager *m, cdm_plan *ret);
+/* The page moves the next audit would queue, from the last one's figures, and the
+ * evacuations under way; no side effect. Return: 0 or -ENOMEM. */
+int manager_plan_moves(Manager *m, cdm_move_plan *ret);
 int manager_apply_job(Manager *m, const char *cgroup);
 int manager_sync_cgroup(Manager *m, const char *cgroup);
 int manager_fence_cgroup(Manager *m, const char *cgroup);

@@ -3,7 +3,7 @@
 # bash completion for cdmctl(1): verbs, the options of each verb, and device names and job ids
 # asked of the running cdmd (nothing, quietly, when it is not there).
 
-_cdmctl_verbs="status devices device jobs job grant revoke set-quota set-policy migrate drain fault resume audit plan reload monitor"
+_cdmctl_verbs="status devices device jobs job grant revoke set-quota set-policy migrate drain fault resume audit plan moves reload monitor"
 _cdmctl_global_options="--json --no-legend --help -h --version"
 # Options that take a value (as "--opt VALUE" or "--opt=VALUE").
 _cdmctl_value_options="--cgroup --device --size --policy --to --reason"

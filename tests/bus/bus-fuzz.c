@@ -123,7 +123,7 @@ static struct {
 } error_counts[64];
 
 static const char *const readonly_methods[] = {
-        "ListDevices", "ListJobs", "GetDevice", "GetJob", "Plan"};
+        "ListDevices", "ListJobs", "GetDevice", "GetJob", "Plan", "PlanMoves"};
 
 static uint64_t now_usec(void)
 {

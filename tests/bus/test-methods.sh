@@ -182,6 +182,37 @@ expect_error "GetJob of an unknown job" "$ERR.NoSuchJob" GetJob string:nope
 check_prop "Device.GrantedBytes back to slurm-42's quota" "$DEV" "$DEV_IF" GrantedBytes ".data == $G"
 check_prop "Device.Jobs is slurm-42 alone" "$DEV" "$DEV_IF" Jobs ".data == [\"$(job_path slurm-42)\"]"
 
+# --- PlanMoves ---
+# slurm-42 (quota 1 GiB) is made to hold 1.5 GiB on cdm1: the audit queues the excess back,
+# and PlanMoves lists that move (the fake kernel moves nothing, so each audit finds it again).
+NS=$CGROOT$J42/memory.numa_stat
+cp "$NS" "$TMP/numa_stat.j42"
+sed -i 's/^anon N0=\([0-9]*\) N1=[0-9]*/anon N0=\1 N1=1610612736/' "$NS"
+call_ok "Audit after slurm-42 grew over its quota" Audit
+call_ok "PlanMoves (busctl)" PlanMoves
+check_jq "PlanMoves returns a(ssssts)" "$REPLY_JSON" '.type == "a(ssssts)" and (.data[0] | type == "array")'
+quota_move_planned() {
+        busctl --system --json=short call "$BUS" "$OBJ" "$MGR" PlanMoves 2>/dev/null |
+                jq -e --arg cg "$J42" '.data[0] | any(.[0] == "quota" and .[1] == $cg and .[2] == "cdm1" and
+                        .[3] == "system" and .[4] == 536870912 and (.[5] | test("over its quota")))' >/dev/null
+}
+if wait_for 10 quota_move_planned; then
+        ok "PlanMoves lists slurm-42's 512 MiB over its quota, back to system memory"
+else
+        not_ok "PlanMoves lists slurm-42's 512 MiB over its quota (10 s): $(busctl --system --json=short call "$BUS" "$OBJ" "$MGR" PlanMoves 2>&1)"
+fi
+check_jq "cdmctl --json moves lists it" "$(ctl --json moves 2>&1)" \
+        "any(.[]; .kind == \"quota\" and .cgroup == \"$J42\" and .device == \"cdm1\" and .to == \"system\" and .bytes == 536870912)"
+expect "cdmctl moves shows it" 0 "^quota +$J42 +cdm1 +system +512.0M +job slurm-42 uses" -- ctl moves
+expect "cdmctl plan shows it after the settings" 0 "^quota +$J42 +cdm1 +system +512.0M" -- ctl plan
+cp "$TMP/numa_stat.j42" "$NS"
+call_ok "Audit after slurm-42 is back under its quota" Audit
+if wait_for 10 bash -c "! busctl --system --json=short call $BUS $OBJ $MGR PlanMoves | grep -q quota"; then
+        ok "PlanMoves lists nothing for slurm-42 under its quota"
+else
+        not_ok "PlanMoves still lists a quota move under the quota"
+fi
+
 # --- DeviceNotOnline ---
 # The contract's device states besides online (draining, drained, failed) come from Drain and
 # ReportFault, a later milestone: when the daemon has Drain, a drained device is used.

@@ -280,6 +280,22 @@ static void test_jobs_audit_plan(void **state)
         expect_text(&b,
                       "[{\"object\":\"sys/fs/cgroup/system.slice/cpuset.mems\",\"current\":\"\","
                       "\"desired\":\"0\",\"reason\":\"keep \\\"system\\\" off\"}]");
+
+        static const cdmctl_move_row moves[] = {
+                { "quota", "/jobs/a", "cdm1", "system", "job a is over its quota", 8 << 20 },
+                { "drain", "", "cdm1", "system", "cdm1 is draining", UINT64_MAX },
+        };
+        assert_int_equal(cdmctl_moves_text(&b, moves, 2, true), 0);
+        expect_text(&b, "KIND   CGROUP         DEVICE  TO      BYTES  REASON\n"
+                        "quota  /jobs/a        cdm1    system   8.0M  job a is over its quota\n"
+                        "drain  every process  cdm1    system    all  cdm1 is draining\n"
+                        "\n2 moves listed.\n");
+        assert_int_equal(cdmctl_moves_text(&b, moves, 0, true), 0);
+        expect_text(&b, "No page move to make.\n");
+        cdmctl_moves_json(&b, moves, 2);
+        expect_text(&b, "[{\"kind\":\"quota\",\"cgroup\":\"/jobs/a\",\"device\":\"cdm1\",\"to\":\"system\","
+                        "\"bytes\":8388608,\"reason\":\"job a is over its quota\"},{\"kind\":\"drain\",\"cgroup\":\"\","
+                        "\"device\":\"cdm1\",\"to\":\"system\",\"bytes\":null,\"reason\":\"cdm1 is draining\"}]");
 }
 
 static void test_table_generic(void **state)
