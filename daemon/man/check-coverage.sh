@@ -160,9 +160,9 @@ done
 
 # --- cdmctl.1 ----------------------------------------------------------------------------
 # The verb table of cdmctl.c: { "name", min, max, options, required, function, "usage" }.
-sed -n 's/^[[:space:]]*{ "\([a-z][a-z-]*\)", [0-9][0-9]*, [0-9][0-9]*,.*/\1/p' "$src/daemon/cdmctl.c" \
+sed -n 's/^[[:space:]]*{ "\([a-z][a-z-]*\)", [0-9][0-9]*, [0-9][0-9]*,.*/\1/p' "$src/daemon/cdmctl/cdmctl.c" \
         >"$tmp/verbs"
-[ -s "$tmp/verbs" ] || { echo "check-coverage: found no verb table in daemon/cdmctl.c" >&2; exit 2; }
+[ -s "$tmp/verbs" ] || { echo "check-coverage: found no verb table in daemon/cdmctl/cdmctl.c" >&2; exit 2; }
 if [ -n "$cdmctl" ]; then
         "$cdmctl" --help | awk '/^Verbs:/ { on = 1; next } /^[^ ]/ { on = 0 } on' |
                 sed -n 's/^  \([a-z][a-z-]*\)\( .*\)\{0,1\}$/\1/p' >>"$tmp/verbs"
@@ -176,8 +176,8 @@ for v in $(sort -u "$tmp/verbs"); do
                 continue
         fi
         # The options of the verb's usage string must be in its tag.
-        usage=$(sed -n "s/^[[:space:]]*{ \"$v\", .*\"\\([^\"]*\\)\" },\$/\\1/p" "$src/daemon/cdmctl.c")
-        [ -n "$usage" ] || usage=$(sed -n "/{ \"$v\", /,/},/p" "$src/daemon/cdmctl.c" | tr '\n' ' ' |
+        usage=$(sed -n "s/^[[:space:]]*{ \"$v\", .*\"\\([^\"]*\\)\" },\$/\\1/p" "$src/daemon/cdmctl/cdmctl.c")
+        [ -n "$usage" ] || usage=$(sed -n "/{ \"$v\", /,/},/p" "$src/daemon/cdmctl/cdmctl.c" | tr '\n' ' ' |
                 sed -n 's/.*"\([^"]*\)" *}, *$/\1/p')
         for o in $(printf '%s\n' "$usage" | grep -o -- '--[a-z][a-z-]*' || true); do
                 checked=$((checked + 1))
@@ -187,7 +187,7 @@ done
 
 # Every option of cdmctl (its option table, and --help), as a tag of OPTIONS.
 {
-        sed -n 's/^[[:space:]]*\(FLAG\|VALUE\)("\([a-z][a-z-]*\)".*/--\2/p' "$src/daemon/cdmctl-args.c"
+        sed -n 's/^[[:space:]]*\(FLAG\|VALUE\)("\([a-z][a-z-]*\)".*/--\2/p' "$src/daemon/cdmctl/cdmctl-args.c"
         [ -z "$cdmctl" ] || "$cdmctl" --help | awk '/^Options:/ { on = 1; next } /^[^ ]/ { on = 0 } on' |
                 grep -o -- '\(^\| \)--\{0,1\}[a-zA-Z][a-z-]*' | sed 's/^ //'
 } | sort -u >"$tmp/cdmctl-options"
