@@ -172,8 +172,8 @@ static void wait_locked(Executor *e, uint64_t usec)
 }
 
 /* Without the lock: one engine step of @t (the engine and the context are the task's). */
-static int step(Executor *e, ExecTask *t, cdm_migrate_stats *st, uint64_t *wait, uint64_t *measured,
-                bool *has_measure)
+static int step(Executor *e, ExecTask *t, uint64_t limit, cdm_migrate_stats *st, uint64_t *wait,
+                uint64_t *measured, bool *has_measure)
 {
         const ExecGroup *g = t->g; /* its nodes, budget and cgroup do not change after submit */
         int r;
@@ -195,6 +195,7 @@ static int step(Executor *e, ExecTask *t, cdm_migrate_stats *st, uint64_t *wait,
                 if (r < 0)
                         return r;
         }
+        cdm_migrate_job_limit_step(t->job, limit);
         r = cdm_migrate_job_step(t->job, st, wait);
         if (g->cgroup) {
                 _cleanup_free_ char *buf = NULL;
@@ -218,7 +219,7 @@ static void run_task(Executor *e, ExecTask *t)
 
         for (;;) {
                 cdm_migrate_stats st = { 0 };
-                uint64_t wait = 0, measured = 0, before;
+                uint64_t wait = 0, measured = 0, before, limit;
                 bool has_measure;
                 int r;
 
@@ -239,8 +240,11 @@ static void run_task(Executor *e, ExecTask *t)
                                 continue;
                         }
                 }
+                /* No batch bigger than what is left of the budget (shared by the tasks of
+                 * the request: each may take it whole, the first to end stops the others). */
+                limit = g->budget != UINT64_MAX ? g->budget - group_moved(g) : 0;
                 pthread_mutex_unlock(&e->lock);
-                r = step(e, t, &st, &wait, &measured, &has_measure);
+                r = step(e, t, limit, &st, &wait, &measured, &has_measure);
                 pthread_mutex_lock(&e->lock);
 
                 before = group_moved(g);

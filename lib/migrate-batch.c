@@ -45,8 +45,11 @@ static int vma_target(const cdm_migrate_job *job, const cdm_vma *v)
 /* Fill the batch from the VMA cursor; false when the scan is complete. */
 bool migrate_fill_from_vmas(cdm_migrate_job *job)
 {
+        uint64_t bytes = 0;
+
         job->n_pages = 0;
-        while (job->vma_idx < job->vmas->n_vmas && job->n_pages < job->batch.size) {
+        while (job->vma_idx < job->vmas->n_vmas && job->n_pages < job->batch.size &&
+                        (job->step_limit == 0 || bytes < job->step_limit)) {
                 const cdm_vma *v = &job->vmas->vmas[job->vma_idx];
 
                 if (job->left[job->vma_idx] == 0 || (job->in_vma && job->addr >= v->end)) {
@@ -68,6 +71,7 @@ bool migrate_fill_from_vmas(cdm_migrate_job *job)
                         .target = job->target,
                         .state = PAGE_QUERY,
                 };
+                bytes += v->page_size;
                 job->addr += v->page_size;
         }
         return job->n_pages > 0;
@@ -76,10 +80,15 @@ bool migrate_fill_from_vmas(cdm_migrate_job *job)
 /* Fill the batch from this round's retry list; false when the round is complete. */
 bool migrate_fill_from_retry(cdm_migrate_job *job)
 {
-        job->n_pages = MIN((size_t) job->batch.size, job->n_retry - job->retry_pos);
-        for (size_t i = 0; i < job->n_pages; i++) {
+        size_t n = MIN((size_t) job->batch.size, job->n_retry - job->retry_pos);
+        uint64_t bytes = 0;
+
+        job->n_pages = 0;
+        for (size_t i = 0; i < n && (job->step_limit == 0 || bytes < job->step_limit); i++) {
                 job->pages[i] = job->retry[job->retry_pos + i];
                 job->pages[i].state = PAGE_QUERY;
+                bytes += job->pages[i].page_size;
+                job->n_pages++;
         }
         job->retry_pos += job->n_pages;
         return job->n_pages > 0;

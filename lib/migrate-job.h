@@ -70,6 +70,7 @@ struct cdm_migrate_job {
         mig_page *busy, *retry;  /* for the next round; this round's */
         size_t n_busy, n_retry, retry_pos, busy_alloc;
         uint64_t step_bytes;     /* moved in this step, for the pacer */
+        uint64_t step_limit;     /* the most bytes one batch may hold, 0: no limit */
 };
 
 uint64_t migrate_account_call(cdm_migrate_job *job, uint64_t t0, cdm_migrate_stats *stats);

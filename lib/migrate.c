@@ -170,6 +170,11 @@ unsigned cdm_migrate_job_batch_size(const cdm_migrate_job *job)
         return job->batch.size;
 }
 
+void cdm_migrate_job_limit_step(cdm_migrate_job *job, uint64_t bytes)
+{
+        job->step_limit = bytes;
+}
+
 /* An error ends the job; a vanished process (ESRCH) ends it quietly. */
 static int job_fail(cdm_migrate_job *job, int r, cdm_migrate_stats *stats)
 {

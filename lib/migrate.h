@@ -91,6 +91,10 @@ int cdm_migrate_job_new(cdm_ctx *ctx, const cdm_sys_ops *ops, int pid, const cdm
                 const cdm_nodemask *to, const cdm_migrate_params *params, cdm_migrate_job **ret);
 int cdm_migrate_job_step(cdm_migrate_job *job, cdm_migrate_stats *stats, uint64_t *ret_wait_usec);
 unsigned cdm_migrate_job_batch_size(const cdm_migrate_job *job);
+/* The most bytes of pages the next steps put in one batch (0: no limit), so that a move with a
+ * budget ends near it: a batch stops once it holds that much (a transparent huge page that
+ * begins in it still moves whole). */
+void cdm_migrate_job_limit_step(cdm_migrate_job *job, uint64_t bytes);
 cdm_migrate_job *cdm_migrate_job_free(cdm_migrate_job *job);
 DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_migrate_job *, cdm_migrate_job_free);
 

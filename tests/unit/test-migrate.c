@@ -495,6 +495,42 @@ static void test_invalid(void **state)
         cdm_ctx_unref(ctx);
 }
 
+/* A move with a budget: no batch holds more than what is left of it. */
+static void test_step_limit(void **state)
+{
+        fake *f = *state;
+        cdm_nodemask from = fake_mask(1), to = fake_mask(0);
+        cdm_migrate_params params = { .no_migrate_pages = true };
+        cdm_migrate_stats stats = { 0 };
+        cdm_sys_ops ops = fake_ops(f);
+        cdm_migrate_job *job = NULL;
+        cdm_ctx *ctx = NULL;
+        uint64_t wait;
+
+        fake_add_vma(f, 0x10000000, 20000, 4096, 1, 0);
+        fake_write_proc(f);
+        assert_int_equal(cdm_ctx_new(f->root, &ctx), 0);
+        assert_int_equal(cdm_migrate_job_new(ctx, &ops, PID, &from, &to, &params, &job), 0);
+        cdm_migrate_job_limit_step(job, 64 * 1024);
+        while (f->n_moves < 1)
+                assert_int_equal(cdm_migrate_job_step(job, &stats, &wait), CDM_MIGRATE_AGAIN);
+        assert_int_equal(f->move_sizes[0], 16);
+        assert_int_equal(stats.bytes_moved, 64 * 1024);
+        assert_int_equal(fake_count_on(f, 0), 16);
+        /* A limit that is not a whole page still takes one. */
+        cdm_migrate_job_limit_step(job, 100);
+        while (f->n_moves < 2)
+                assert_int_equal(cdm_migrate_job_step(job, &stats, &wait), CDM_MIGRATE_AGAIN);
+        assert_int_equal(f->move_sizes[1], 1);
+        /* No limit: the batch is the controller's again. */
+        cdm_migrate_job_limit_step(job, 0);
+        while (f->n_moves < 3)
+                assert_int_equal(cdm_migrate_job_step(job, &stats, &wait), CDM_MIGRATE_AGAIN);
+        assert_true(f->move_sizes[2] > 16);
+        cdm_migrate_job_free(job);
+        cdm_ctx_unref(ctx);
+}
+
 #define TEST(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)
 
 int main(void)
@@ -516,6 +552,7 @@ int main(void)
                 TEST(test_cancel),
                 TEST(test_batch_shrinks),
                 TEST(test_batch_grows),
+                TEST(test_step_limit),
                 TEST(test_bandwidth),
                 TEST(test_sweep),
                 TEST(test_targets),
