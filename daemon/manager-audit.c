@@ -162,12 +162,17 @@ int manager_audit(Manager *m)
                 for (size_t i = 0; i < m->audit.n_alarms; i++)
                         log_error("Alarm: %s.", m->audit.alarms[i]);
         m->last_alarms = m->audit.n_alarms;
+        return 1;
+}
+
+void manager_repair(Manager *m)
+{
         for (size_t i = 0; i < m->audit.n_root_pids && m->audit.spilled_bytes != m->last_spilled; i++)
                 log_warning("User process %d runs in the root cgroup, which no cpuset can restrict.",
                                 m->audit.root_pids[i]);
 
         /* Before this audit's repairs are queued: a sweep waits for the last one to end. The
-         * jobs' enforcement below hands the sweeps to DAMON. */
+         * cycle's DAMON phase hands the sweeps to the kdamond. */
         manager_sweep(m);
         for (size_t i = 0; i < m->audit.n_items; i++) {
                 cdm_audit_item *it = &m->audit.items[i];
@@ -185,14 +190,18 @@ int manager_audit(Manager *m)
                 repair_item(m, it);
         }
         m->last_spilled = m->audit.spilled_bytes;
-        manager_check_numa_counters(m);
+}
+
+void manager_repair_root(Manager *m)
+{
         move_root_processes(m);
-        manager_enforce_jobs(m);
-        manager_watch_devices(m);
+}
+
+void manager_publish_audit(Manager *m)
+{
         m->isolated = m->audit.spilled_bytes == 0 && m->audit.n_alarms == 0 && m->plan_failures == 0;
         m->last_audit_usec = now_usec(CLOCK_MONOTONIC);
         m->audits_total++;
         bus_emit_audit_done(m);
         manager_write_metrics(m);
-        return 0;
 }

@@ -556,5 +556,4 @@ void manager_enforce_jobs(Manager *m)
                 if (j->state != old || j->device_bytes != before_dev || j->system_bytes != before_sys)
                         bus_emit_job_changed(m, j);
         }
-        manager_damon_sync(m);
 }

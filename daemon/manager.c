@@ -726,6 +726,13 @@ out:
         return r;
 }
 
+/*
+ * One cycle, every phase in its order. Collect and decide the settings (topology, faults,
+ * cgroup tree, plan), apply them, then audit what is now and act on it: repair spill, move
+ * the root cgroup's processes, enforce the jobs' quotas and policies, hand the tiered jobs
+ * and the sweeps to DAMON, follow the drains, and publish the result. Page moves are only
+ * queued here; the executor makes them.
+ */
 int manager_cycle(Manager *m)
 {
         int r;
@@ -744,7 +751,17 @@ int manager_cycle(Manager *m)
                 if (r < 0)
                         return r;
         }
-        return manager_audit(m);
+        r = manager_audit(m);
+        if (r <= 0)
+                return r;
+        manager_repair(m);
+        manager_check_numa_counters(m); /* after the repair: it counts what was found there */
+        manager_repair_root(m);
+        manager_enforce_jobs(m);
+        manager_damon_sync(m);
+        manager_watch_devices(m);
+        manager_publish_audit(m);
+        return 0;
 }
 
 int manager_restore(Manager *m)
