@@ -524,3 +524,14 @@ bool executor_progress(Executor *e, const char *owner, ExecProgress *ret)
                 *ret = p;
         return p.requests > 0;
 }
+
+bool executor_moving_cgroup(Executor *e, const char *cgroup)
+{
+        bool found = false;
+
+        pthread_mutex_lock(&e->lock);
+        for (ExecGroup *g = e->groups; g && !found; g = g->next)
+                found = g->cgroup && streq(g->cgroup, cgroup);
+        pthread_mutex_unlock(&e->lock);
+        return found;
+}

@@ -73,5 +73,7 @@ int executor_submit(Executor *e, const ExecRequest *req);
 size_t executor_cancel(Executor *e, const char *owner);
 /* Whether @owner has requests not yet reported, and how far they are. */
 bool executor_progress(Executor *e, const char *owner, ExecProgress *ret);
+/* Whether a request that counts @cgroup's memory (a revoke, a quota move) still runs. */
+bool executor_moving_cgroup(Executor *e, const char *cgroup);
 /* Run the callbacks of requests that ended (the loop does it on its own; for tests). */
 void executor_dispatch(Executor *e);

@@ -211,15 +211,28 @@ static void stop(Manager *m, ManagerDamon *d)
         if (cdm_damon_fs_running(m->ctx, (unsigned) d->kdamond)) {
                 int r = cdm_damon_fs_state(m->ctx, (unsigned) d->kdamond, "off");
 
-                if (r < 0)
-                        log_warning_errno(r, "Failed to stop kdamond %d: %m", d->kdamond);
+                /* Kept: the next call (after the next audit at the latest) tries again. */
+                if (r < 0) {
+                        if (!d->warned)
+                                log_warning_errno(r, "Failed to stop kdamond %d, trying again later: %m", d->kdamond);
+                        d->warned = true;
+                        return;
+                }
         }
         if (nr == (uint64_t) d->kdamond + 1) {
                 char v[24];
+                int r;
 
                 snprintf(v, sizeof(v), "%d", d->kdamond);
-                (void) cdm_damon_fs_write(m->ctx, "kdamonds/nr_kdamonds", v);
+                r = cdm_damon_fs_write(m->ctx, "kdamonds/nr_kdamonds", v);
+                if (r < 0) {
+                        if (!d->warned)
+                                log_warning_errno(r, "Failed to remove kdamond %d, trying again later: %m", d->kdamond);
+                        d->warned = true;
+                        return;
+                }
         }
+        d->warned = false;
         log_info("Stopped kdamond %d: no tiered job and no spill to sweep left.", d->kdamond);
         d->kdamond = -1;
         forget_schemes(d);

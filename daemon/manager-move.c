@@ -165,6 +165,11 @@ bool manager_moving(Manager *m, const char *owner)
         return m->executor && executor_progress(m->executor, owner, NULL);
 }
 
+bool manager_moving_cgroup(Manager *m, const char *cgroup)
+{
+        return m->executor && executor_moving_cgroup(m->executor, cgroup);
+}
+
 void manager_move_cancel(Manager *m, const char *owner)
 {
         if (m->executor && executor_cancel(m->executor, owner) > 0)

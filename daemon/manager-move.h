@@ -18,5 +18,7 @@ int manager_move_submit(Manager *m, const ExecRequest *req);
 int manager_move_cgroup_submit(Manager *m, const ExecRequest *req);
 /* Whether moves of @owner are queued, running, or ended and not yet reported. */
 bool manager_moving(Manager *m, const char *owner);
+/* Whether a move of @cgroup's own pages (a revoke, a job's move) is queued or running. */
+bool manager_moving_cgroup(Manager *m, const char *cgroup);
 /* Stop the moves of @owner; their callbacks run with res->cancelled. */
 void manager_move_cancel(Manager *m, const char *owner);

@@ -29,7 +29,9 @@ static bool repairing(Manager *m, const cdm_sweep *sw)
 {
         _cleanup_free_ char *owner = cdm_move_owner_spill(sw->device, sw->owner);
 
-        return owner && manager_moving(m, owner);
+        /* Its repair, or the revoke that made it spill (a job's pages still on their way
+         * back), moves it already. */
+        return (owner && manager_moving(m, owner)) || manager_moving_cgroup(m, sw->owner);
 }
 
 /* Whether the kernel can sweep; said once per spill when it cannot. */
