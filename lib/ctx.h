@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cdm/cdm.h"
+#include "ctx-roots.h"
 #include "util/macro.h"
 
 struct cdm_ctx {
@@ -19,12 +20,6 @@ struct cdm_ctx {
         const struct cdm_cgroup_backend *cgroup_backend; /* NULL: plain files */
         const struct cdm_unit_backend *unit_backend;     /* NULL: no service manager */
 };
-
-/* Whether the roots are the running system's (and processes and syscalls are real). */
-static inline bool cdm_ctx_is_live(const cdm_ctx *ctx)
-{
-        return ctx->root[0] == '/' && ctx->root[1] == 0;
-}
 
 _printf_(3, 4) int cdm_error(cdm_ctx *ctx, int r, const char *fmt, ...);
 _printf_(2, 3) void cdm_debug(cdm_ctx *ctx, const char *fmt, ...);
