@@ -1,6 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/*
+ * The context's fields, for lib/ alone: this directory is a private include path of the
+ * library's objects, so the daemon and other programs cannot reach into a context. They use
+ * the functions of each concern (ctx-roots.h, cgroup-backend.h, proc-fs.h, apply.h).
+ * Through lib/, the public include root, it would be "internal/ctx.h": refused here too.
+ */
+
+#ifndef CDM_BUILDING_LIBCDM
+#error "ctx.h is private to lib/: use ctx-roots.h, cgroup-backend.h, proc-fs.h or apply.h"
+#endif
+
 #include "cdm/cdm.h"
 #include "ctx-roots.h"
 #include "util/macro.h"
