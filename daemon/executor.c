@@ -23,7 +23,6 @@
 
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
-#include "ctx.h"
 #include "executor.h"
 #include "sys.h"
 #include "util/macro.h"

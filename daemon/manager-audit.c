@@ -17,7 +17,7 @@
 #include "audit.h"
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"
-#include "ctx.h"
+#include "ctx-roots.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-devices.h"
@@ -119,10 +119,11 @@ static void move_root_processes(Manager *m)
         int r;
 
         if (!m->config->root_cgroup_move || m->dry_run || !cdm_ctx_is_live(m->ctx) ||
-                        m->audit.n_root_pids == 0 || m->ctx->cgroup_fd < 0)
+                        m->audit.n_root_pids == 0 || !cdm_cgroup_exists(m->ctx, "/"))
                 return;
-        if (mkdirat(m->ctx->cgroup_fd, &ROOT_MOVE_CGROUP[1], 0755) < 0 && errno != EEXIST) {
-                log_warning("Cannot create %s for the root cgroup's processes: %m", ROOT_MOVE_CGROUP);
+        r = cdm_cgroup_mkdir(m->ctx, ROOT_MOVE_CGROUP, 0755);
+        if (r < 0 && r != -EEXIST) {
+                log_warning_errno(r, "Cannot create %s for the root cgroup's processes: %m", ROOT_MOVE_CGROUP);
                 return;
         }
         sys = cdm_nodemask_format(&m->layout->system_nodes);

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "apply.h"
-#include "ctx.h"
+#include "ctx-roots.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-devices.h"
@@ -36,7 +36,6 @@
 #include "proc-fs.h"
 #include "record.h"
 #include "sys.h"
-#include "util/fileio.h"
 #include "util/strbuf.h"
 #include "util/strv.h"
 #include "util/text.h"
@@ -354,7 +353,7 @@ static char *holders(Manager *m, const cdm_device *d)
                 if (bytes == 0)
                         continue;
                 (void) snprintf(path, sizeof(path), "%d/comm", pids[i]);
-                if (read_file_at(m->ctx->proc_fd, path, 4096, &comm, NULL) >= 0)
+                if (cdm_proc_read(m->ctx, path, 4096, &comm, NULL) >= 0)
                         comm[strcspn(comm, "\n")] = 0;
                 strbuf_printf(&b, "%spid %d (%s) holds %llu bytes", b.len ? ", " : "", pids[i],
                                 comm ?: "?", (unsigned long long) bytes);
@@ -371,9 +370,9 @@ static void reclaim_page_cache(Manager *m, const cdm_device *d)
 
                 if (!n || n->mem.file_pages == 0)
                         continue;
-                (void) snprintf(path, sizeof(path), "devices/system/node/node%d/reclaim", id);
+                (void) snprintf(path, sizeof(path), "sys/devices/system/node/node%d/reclaim", id);
                 (void) snprintf(value, sizeof(value), "%llu", (unsigned long long) n->mem.file_pages);
-                r = write_file_at(m->ctx->sys_fd, path, value);
+                r = cdm_apply_write(m->ctx, path, value);
                 if (r == -ENOENT)
                         log_info("Node %d holds %llu bytes of page cache; this kernel has no per-node reclaim (6.17+), offlining moves it.",
                                         id, (unsigned long long) n->mem.file_pages);

@@ -21,7 +21,6 @@
 #include "audit.h"
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
-#include "ctx.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-damon.h"
@@ -59,11 +58,7 @@ static char *job_owner(const char *id)
 
 static bool cgroup_exists(Manager *m, const char *cgroup)
 {
-        struct stat st;
-
-        if (m->ctx->cgroup_fd < 0)
-                return false;
-        return fstatat(m->ctx->cgroup_fd, cgroup + 1, &st, 0) == 0 && S_ISDIR(st.st_mode);
+        return cdm_cgroup_exists(m->ctx, cgroup);
 }
 
 static uint64_t read_u64_attr(Manager *m, const char *cgroup, const char *attr, bool *is_max)

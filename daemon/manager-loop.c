@@ -18,10 +18,10 @@
 #include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
 
+#include "cgroup-backend.h"
 #include "cgroup-tree.h"
 #include "executor.h"
 #include "config-ini.h"
-#include "ctx.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-loop.h"
@@ -141,7 +141,7 @@ static void add_watch(Manager *m, const char *path, uint32_t mask)
                 if (streq(w->paths[i], path))
                         return;
         if (w->n_wds >= INOTIFY_WATCHES_MAX ||
-                        asprintf(&full, "/proc/self/fd/%d%s", m->ctx->cgroup_fd, streq(path, "/") ? "" : path) < 0)
+                        cdm_cgroup_watch_path(m->ctx, path, &full) < 0)
                 return;
         wd = inotify_add_watch(w->inotify_fd, full, mask);
         if (wd < 0) {
@@ -168,7 +168,7 @@ static void watch_cgroups(Manager *m)
         char **files;
         size_t n_files;
 
-        if (w->inotify_fd < 0 || m->ctx->cgroup_fd < 0)
+        if (w->inotify_fd < 0 || !cdm_cgroup_exists(m->ctx, "/"))
                 return;
         files = wanted_files(m, &n_files);
         for (size_t i = w->n_wds; i-- > 0;)

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "cgroup-backend.h"
-#include "ctx.h"
+#include "ctx-roots.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager-devices.h"

@@ -15,7 +15,7 @@
 
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
-#include "ctx.h"
+#include "ctx-roots.h"
 #include "executor.h"
 #include "log.h"
 #include "manager-move.h"
@@ -70,7 +70,7 @@ static Executor *executor_of(Manager *m)
         if (!m->executor) {
                 unsigned n = workers_of(m);
 
-                r = executor_new(m->loop, m->ctx->root, n, m->config->max_stall_usec, NULL, &m->executor);
+                r = executor_new(m->loop, cdm_ctx_root(m->ctx), n, m->config->max_stall_usec, NULL, &m->executor);
                 if (r < 0) {
                         log_warning_errno(r, "Cannot start the threads that move pages, moving them in the loop: %m");
                         return NULL;

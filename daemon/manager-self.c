@@ -15,10 +15,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ctx.h"
+#include "ctx-roots.h"
 #include "log.h"
 #include "manager-self.h"
-#include "util/fileio.h"
+#include "proc-fs.h"
 
 int manager_find_self(Manager *m)
 {
@@ -26,9 +26,11 @@ int manager_find_self(Manager *m)
         char *line, *nl;
         int r;
 
-        if (!cdm_ctx_is_live(m->ctx) || m->ctx->proc_fd < 0)
+        if (!cdm_ctx_is_live(m->ctx))
                 return 0;
-        r = read_file_at(m->ctx->proc_fd, "self/cgroup", 65536, &buf, NULL);
+        r = cdm_proc_read(m->ctx, "self/cgroup", 65536, &buf, NULL);
+        if (r == -ENOENT) /* no /proc, or a kernel without cgroups: nothing to open */
+                return 0;
         if (r < 0)
                 return log_warning_errno(r, "Cannot read /proc/self/cgroup, moves onto devices may fail: %m"), 0;
         /* cgroup2: the one line "0::/PATH". */

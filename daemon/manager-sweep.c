@@ -12,7 +12,7 @@
 
 #include "audit.h"
 #include "damon.h"
-#include "ctx.h"
+#include "ctx-roots.h"
 #include "log.h"
 #include "manager-damon.h"
 #include "manager-jobs.h"

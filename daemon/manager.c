@@ -13,7 +13,7 @@
 #include "apply.h"
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"
-#include "ctx.h"
+#include "ctx-roots.h"
 #include "knobs.h"
 #include "log.h"
 #include "manager-damon.h"

@@ -10,6 +10,8 @@
  * Cgroup paths are absolute below the cgroup2 root: "/" or "/system.slice/x.service".
  */
 
+#include <sys/types.h>
+
 #include "cdm/cdm.h"
 
 typedef struct cdm_cgroup_backend {
@@ -50,6 +52,11 @@ int cdm_cgroup_list_children(cdm_ctx *ctx, const char *cgroup, size_t max, char 
 /* Every PID in a cgroup and below it (bounded). */
 int cdm_cgroup_pids_recursive(cdm_ctx *ctx, const char *cgroup, int **ret, size_t *ret_n);
 int cdm_cgroup_write(cdm_ctx *ctx, const char *cgroup, const char *attr, const char *value);
+bool cdm_cgroup_exists(cdm_ctx *ctx, const char *cgroup);
+/* mkdir(2) below the cgroup root: -EEXIST when the cgroup is there, -ENOENT without a root. */
+int cdm_cgroup_mkdir(cdm_ctx *ctx, const char *cgroup, mode_t mode);
+/* "/proc/self/fd/N/a/b": the cgroup's directory, for inotify_add_watch(); free() it. */
+int cdm_cgroup_watch_path(cdm_ctx *ctx, const char *cgroup, char **ret);
 void cdm_ctx_set_cgroup_backend(cdm_ctx *ctx, const cdm_cgroup_backend *b);
 /* NULL: no service manager owns cgroups, every cgroup attribute is written directly. */
 void cdm_ctx_set_unit_backend(cdm_ctx *ctx, const cdm_unit_backend *b);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "cgroup-backend.h"
@@ -43,6 +44,50 @@ int cdm_cgroup_read(cdm_ctx *ctx, const char *cgroup, const char *attr, char **r
         if (ctx->cgroup_fd < 0)
                 return -ENOENT;
         return read_file_at(ctx->cgroup_fd, path, CDM_READ_MAX, ret, ret_len);
+}
+
+/* The path of @cgroup relative to the cgroup root fd: "." for the root itself. */
+static const char *cgroup_rel(const char *cgroup)
+{
+        return cgroup[1] ? cgroup + 1 : ".";
+}
+
+/* Whether @cgroup is there (a directory below the cgroup root); false without a cgroup root. */
+bool cdm_cgroup_exists(cdm_ctx *ctx, const char *cgroup)
+{
+        struct stat st;
+
+        if (ctx->cgroup_fd < 0)
+                return false;
+        return fstatat(ctx->cgroup_fd, cgroup_rel(cgroup), &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Create @cgroup (its parent must exist) as a plain directory, whatever the backend: a
+ * cgroup nobody else owns. Return: 0; -EEXIST when it is there already; -ENOENT without a
+ * cgroup root; or another negative errno of mkdir(2).
+ */
+int cdm_cgroup_mkdir(cdm_ctx *ctx, const char *cgroup, mode_t mode)
+{
+        if (ctx->cgroup_fd < 0)
+                return -ENOENT;
+        if (mkdirat(ctx->cgroup_fd, cgroup_rel(cgroup), mode) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/*
+ * A path naming @cgroup's directory for calls that take no dirfd (inotify_add_watch()):
+ * below this process's own fd of the cgroup root, so that it holds for any root, and only
+ * while the context is open. Return: 0; -ENOENT without a cgroup root; -ENOMEM.
+ */
+int cdm_cgroup_watch_path(cdm_ctx *ctx, const char *cgroup, char **ret)
+{
+        if (ctx->cgroup_fd < 0)
+                return -ENOENT;
+        if (asprintf(ret, "/proc/self/fd/%d%s", ctx->cgroup_fd, cgroup[1] ? cgroup : "") < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 /*

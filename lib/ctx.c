@@ -107,6 +107,16 @@ _public_ const char *cdm_ctx_last_error(const cdm_ctx *ctx)
         return ctx->last_error ?: "";
 }
 
+const char *cdm_ctx_root(const cdm_ctx *ctx)
+{
+        return ctx->root;
+}
+
+bool cdm_ctx_is_live(const cdm_ctx *ctx)
+{
+        return ctx->root[0] == '/' && ctx->root[1] == 0;
+}
+
 /* Record an error message (with %m meaning @r) and return @r, for "return cdm_error(...)". */
 int cdm_error(cdm_ctx *ctx, int r, const char *fmt, ...)
 {

@@ -49,6 +49,18 @@ int cdm_proc_vmas_read(cdm_ctx *ctx, int pid, const cdm_nodemask *nodes, cdm_vma
         return 0;
 }
 
+/*
+ * Read a file below the proc root ("self/cgroup", "PID/comm"), at most @max bytes, NUL
+ * terminated. Return: 0; -ENOENT when the file or the proc root is missing; -ESRCH or
+ * another negative errno of the read.
+ */
+int cdm_proc_read(cdm_ctx *ctx, const char *rel, size_t max, char **ret, size_t *ret_len)
+{
+        if (ctx->proc_fd < 0)
+                return -ENOENT;
+        return read_file_at(ctx->proc_fd, rel, max, ret, ret_len);
+}
+
 #define PIDS_MAX (1u << 22)
 
 /**

@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctx.h"
 #include "migrate.h"
 #include "sys.h"
 #include "util/time-util.h"

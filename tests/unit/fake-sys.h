@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ctx.h"
 #include "migrate.h"
 #include "sys.h"
 

@@ -1,7 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/*
+ * The context's fields, for lib/ alone: this directory is a private include path of the
+ * library's objects, so the daemon and other programs cannot reach into a context. They use
+ * the functions of each concern (ctx-roots.h, cgroup-backend.h, proc-fs.h, apply.h).
+ * Through lib/, the public include root, it would be "internal/ctx.h": refused here too.
+ */
+
+#ifndef CDM_BUILDING_LIBCDM
+#error "ctx.h is private to lib/: use ctx-roots.h, cgroup-backend.h, proc-fs.h or apply.h"
+#endif
+
 #include "cdm/cdm.h"
+#include "ctx-roots.h"
 #include "util/macro.h"
 
 struct cdm_ctx {
@@ -19,12 +31,6 @@ struct cdm_ctx {
         const struct cdm_cgroup_backend *cgroup_backend; /* NULL: plain files */
         const struct cdm_unit_backend *unit_backend;     /* NULL: no service manager */
 };
-
-/* Whether the roots are the running system's (and processes and syscalls are real). */
-static inline bool cdm_ctx_is_live(const cdm_ctx *ctx)
-{
-        return ctx->root[0] == '/' && ctx->root[1] == 0;
-}
 
 _printf_(3, 4) int cdm_error(cdm_ctx *ctx, int r, const char *fmt, ...);
 _printf_(2, 3) void cdm_debug(cdm_ctx *ctx, const char *fmt, ...);
