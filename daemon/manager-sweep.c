@@ -24,6 +24,7 @@
 #include "util/time-util.h"
 
 #define HOLDERS_MAX 8 /* memcgs swept per spill */
+#define TARGETS_MAX 8 /* memcgs swept at once: each is a scheme that walks the device */
 
 static bool repairing(Manager *m, const cdm_sweep *sw)
 {
@@ -72,8 +73,11 @@ void manager_sweep(Manager *m)
         for (size_t i = 0; i < m->sweeps.n; i++) {
                 cdm_sweep *sw = &m->sweeps.items[i];
                 const cdm_device *d = cdm_layout_find_device(m->layout, sw->device);
-                cdm_sweep_verdict v = running < CDM_SWEEPS_MAX ? cdm_sweep_decide(sw, now, repairing(m, sw))
-                                                               : CDM_SWEEP_IDLE;
+                /* Those past the first TARGETS_MAX memcgs wait for their turn, their clock not
+                 * started. */
+                cdm_sweep_verdict v = running < CDM_SWEEPS_MAX && n < TARGETS_MAX
+                                              ? cdm_sweep_decide(sw, now, repairing(m, sw))
+                                              : CDM_SWEEP_IDLE;
                 char **h = NULL;
                 size_t k = 0;
                 ManagerSweepTarget *nt;
@@ -89,7 +93,8 @@ void manager_sweep(Manager *m)
                         sw->gave_up = true;
                         continue;
                 }
-                if (cdm_audit_holders(m->ctx, sw->owner, &d->nodes, HOLDERS_MAX, &h, &k) < 0 || k == 0) {
+                if (cdm_audit_holders(m->ctx, sw->owner, &d->nodes, MIN((size_t) HOLDERS_MAX, TARGETS_MAX - n),
+                                    &h, &k) < 0 || k == 0) {
                         strv_free_n(h, k);
                         continue;
                 }

@@ -96,6 +96,12 @@ static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, con
         bool stop = false;
         uint64_t bytes = cold ? cdm_damon_cold_bytes(j, p->bandwidth_mbps, &stop)
                               : cdm_damon_bandwidth_bytes(p->bandwidth_mbps);
+        uint64_t ms = CDM_DAMON_TIME_QUOTA_MSEC;
+
+        if (j->sweep) {
+                bytes = bytes == 0 ? CDM_DAMON_SWEEP_BYTES : MIN(bytes, CDM_DAMON_SWEEP_BYTES);
+                ms = CDM_DAMON_SWEEP_MSEC;
+        }
         uint64_t age = p->cold_after_usec / CDM_DAMON_AGGR_USEC;
 
         add(b, cold ? (stop ? "stat" : "migrate_cold") : "migrate_hot", "%s/action", s);
@@ -106,7 +112,7 @@ static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, con
         add(b, cold ? "0" : UINT_MAX_S, "%s/access_pattern/nr_accesses/max", s);
         add(b, u64(n, cold ? (age ? age : 1) : 0), "%s/access_pattern/age/min", s);
         add(b, UINT_MAX_S, "%s/access_pattern/age/max", s);
-        add(b, u64(n, CDM_DAMON_TIME_QUOTA_MSEC), "%s/quotas/ms", s);
+        add(b, u64(n, ms), "%s/quotas/ms", s);
         add(b, u64(n, bytes), "%s/quotas/bytes", s);
         add(b, u64(n, CDM_DAMON_RESET_MSEC), "%s/quotas/reset_interval_ms", s);
         add(b, "none", "%s/watermarks/metric", s);

@@ -26,6 +26,10 @@
 #define CDM_DAMON_RESET_MSEC 1000ULL /* the quota interval */
 #define CDM_DAMON_TIME_QUOTA_MSEC 500ULL /* kdamond time per interval, per scheme */
 #define CDM_DAMON_SLACK (2ULL << 20)    /* the cold scheme stops this short of the quota */
+/* A sweep walks every page of the device's range: it gets a small share of the kdamond, so
+ * that the kdamond comes back to its callbacks (and cdmd's sysfs writes return) at once. */
+#define CDM_DAMON_SWEEP_MSEC 50ULL
+#define CDM_DAMON_SWEEP_BYTES (16ULL << 20)
 
 typedef struct cdm_damon_range {
         uint64_t start, end; /* physical addresses, end exclusive */

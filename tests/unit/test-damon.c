@@ -149,7 +149,9 @@ static void test_build_sweep(void **state)
         assert_string_equal(V(s3, "access_pattern/nr_accesses/min"), "0");
         assert_string_equal(V(s3, "access_pattern/nr_accesses/max"), "4294967295");
         assert_string_equal(V(s3, "access_pattern/age/min"), "0");
-        assert_string_equal(V(s3, "quotas/bytes"), "50000000");
+        assert_string_equal(V(s3, "quotas/bytes"), "16777216"); /* under the 50 MB/s cap */
+        assert_string_equal(V(s3, "quotas/ms"), "50");
+        assert_string_equal(value_of(&w, "kdamonds/0/contexts/0/schemes/1/quotas/ms"), "500");
         assert_string_equal(V(s3, "filters/0/memcg_path"), "/user.slice/s.scope");
         assert_string_equal(V(s3, "filters/0/matching"), "N");
         /* Only the device range: the system region is dropped. */
