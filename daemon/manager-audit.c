@@ -49,18 +49,23 @@ static void repair_done_free(void *userdata)
         free(d);
 }
 
+void manager_spill_repaired(Manager *m, const char *owner, const char *device, uint64_t bytes)
+{
+        m->repaired_bytes += bytes;
+        /* The audit that found it, unless a newer one replaced it meanwhile. */
+        for (size_t i = 0; i < m->audit.n_items; i++)
+                if (streq(m->audit.items[i].owner, owner) && streq(m->audit.items[i].device, device))
+                        m->audit.items[i].repaired += bytes;
+        if (bytes)
+                bus_emit_spill(m, "SpillRepaired", owner, device, bytes);
+}
+
 static void repair_finish(void *userdata, const char *owner, const ExecResult *res)
 {
         RepairDone *d = userdata;
         Manager *m = d->m;
 
-        m->repaired_bytes += res->stats.bytes_moved;
-        /* The audit that found it, unless a newer one replaced it meanwhile. */
-        for (size_t i = 0; i < m->audit.n_items; i++)
-                if (streq(m->audit.items[i].owner, d->cgroup) && streq(m->audit.items[i].device, d->device))
-                        m->audit.items[i].repaired += res->stats.bytes_moved;
-        if (res->stats.bytes_moved)
-                bus_emit_spill(m, "SpillRepaired", d->cgroup, d->device, res->stats.bytes_moved);
+        manager_spill_repaired(m, d->cgroup, d->device, res->stats.bytes_moved);
         if (res->stats.bytes_moved || res->stats.pages_failed)
                 log_event(LOG_NOTICE, &(LogEvent){ .message_id = CDMD_MESSAGE_REPAIR, .device = d->device,
                                           .cgroup = d->cgroup, .bytes = res->stats.bytes_moved, .has_bytes = true },
@@ -113,7 +118,7 @@ static void repair_item(Manager *m, cdm_audit_item *it)
  */
 #define ROOT_MOVE_CGROUP "/cdmd-root-processes"
 
-static void move_root_processes(Manager *m)
+void manager_repair_root(Manager *m)
 {
         char value[32], *sys = NULL;
         int r;
@@ -191,11 +196,6 @@ void manager_repair(Manager *m)
                 repair_item(m, it);
         }
         m->last_spilled = m->audit.spilled_bytes;
-}
-
-void manager_repair_root(Manager *m)
-{
-        move_root_processes(m);
 }
 
 void manager_publish_audit(Manager *m)

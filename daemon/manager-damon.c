@@ -148,11 +148,7 @@ int manager_damon_check(Manager *m, char **ret_msg)
 
 static void swept(Manager *m, const char *owner, const char *device, uint64_t bytes)
 {
-        m->repaired_bytes += bytes;
-        for (size_t i = 0; i < m->audit.n_items; i++)
-                if (streq(m->audit.items[i].owner, owner) && streq(m->audit.items[i].device, device))
-                        m->audit.items[i].repaired += bytes;
-        bus_emit_spill(m, "SpillRepaired", owner, device, bytes);
+        manager_spill_repaired(m, owner, device, bytes);
         log_event(LOG_NOTICE, &(LogEvent){ .message_id = CDMD_MESSAGE_REPAIR, .device = device, .cgroup = owner,
                                   .bytes = bytes, .has_bytes = true },
                         "Repaired spill of %s on %s: %llu bytes that no process of it maps moved back to "

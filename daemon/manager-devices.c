@@ -68,14 +68,9 @@ static DeviceState *find_state(Manager *m, const char *name, bool create)
 }
 
 /* The owner of a device's evacuation on the executor. */
-static char *device_owner(const char *name)
-{
-        return cdm_move_owner_device(name);
-}
-
 bool manager_device_evacuating(Manager *m, const char *name)
 {
-        _cleanup_free_ char *owner = device_owner(name);
+        _cleanup_free_ char *owner = cdm_move_owner_device(name);
 
         return owner && manager_moving(m, owner);
 }
@@ -322,7 +317,7 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
         s->evacuation_pending = false;
         s->watching = false;
         {
-                _cleanup_free_ char *owner = device_owner(device);
+                _cleanup_free_ char *owner = cdm_move_owner_device(device);
 
                 if (owner)
                         manager_move_cancel(m, owner); /* a failed device's evacuation */
@@ -492,7 +487,7 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
         s->evacuation_pending = false;
         (void) manager_reread_topology(m);
         d = cdm_layout_find_device(m->layout, s->name);
-        owner = device_owner(s->name);
+        owner = cdm_move_owner_device(s->name);
         ed = calloc(1, sizeof(*ed));
         if (!d || !owner || !ed || !(ed->device = strdup(s->name))) {
                 evacuate_done_free(ed);

@@ -51,11 +51,6 @@ static JobError from_grant_error(cdm_grant_error e)
 }
 
 /* The owner of a job's page moves on the executor. */
-static char *job_owner(const char *id)
-{
-        return cdm_move_owner_job(id);
-}
-
 static bool cgroup_exists(Manager *m, const char *cgroup)
 {
         return cdm_cgroup_exists(m->ctx, cgroup);
@@ -189,7 +184,7 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         if (e != CDM_GRANT_OK)
                 return from_grant_error(e);
         {
-                _cleanup_free_ char *owner = job_owner(id);
+                _cleanup_free_ char *owner = cdm_move_owner_job(id);
 
                 /* The pages of a revoked job with that id are still on their way back. */
                 if (!owner)
@@ -290,7 +285,7 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         *ret_msg = NULL;
         if (!j)
                 return msg_printf(ret_msg, JOB_NO_JOB, "no job '%s'", id);
-        owner = job_owner(id);
+        owner = cdm_move_owner_job(id);
         done = calloc(1, sizeof(*done));
         if (!owner || !done) {
                 free(done);
@@ -411,7 +406,7 @@ int manager_drop_job(Manager *m, const char *id, const char *reason)
                 restore_memcg(m, j);
         log_info("Job %s (%s) dropped: %s.", j->id, j->cgroup, reason);
         {
-                _cleanup_free_ char *owner = job_owner(id);
+                _cleanup_free_ char *owner = cdm_move_owner_job(id);
 
                 if (owner)
                         manager_move_cancel(m, owner);
@@ -494,7 +489,7 @@ static void job_move_finish(void *userdata, const char *owner, const ExecResult 
 /* Queue moving up to @budget bytes of the job's pages off the device (@to_system) or onto it. */
 static int job_move(Manager *m, cdm_job *j, const cdm_device *d, bool to_system, uint64_t budget)
 {
-        _cleanup_free_ char *owner = job_owner(j->id);
+        _cleanup_free_ char *owner = cdm_move_owner_job(j->id);
         JobMoveDone *md = calloc(1, sizeof(*md));
 
         if (!owner || !md || !(md->id = strdup(j->id))) {
@@ -517,7 +512,7 @@ void manager_enforce_jobs(Manager *m)
                 cdm_job *j = &m->jobs.items[i];
                 const cdm_device *d = cdm_layout_find_device(m->layout, j->device);
                 cdm_job_state old = j->state;
-                _cleanup_free_ char *owner = job_owner(j->id);
+                _cleanup_free_ char *owner = cdm_move_owner_job(j->id);
                 uint64_t before_dev = j->device_bytes, before_sys = j->system_bytes;
                 cdm_job_verdict v;
 

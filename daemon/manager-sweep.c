@@ -59,7 +59,7 @@ void manager_sweep(Manager *m)
 {
         ManagerSweepTarget *t = NULL;
         char **holders = NULL;
-        size_t n = 0, n_holders = 0, running = 0;
+        size_t n = 0, n_holders = 0;
         uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         if (!m->config->repair_migrate || m->dry_run || !cdm_ctx_is_live(m->ctx) || !m->layout) {
@@ -75,7 +75,7 @@ void manager_sweep(Manager *m)
                 const cdm_device *d = cdm_layout_find_device(m->layout, sw->device);
                 /* Those past the first TARGETS_MAX memcgs wait for their turn, their clock not
                  * started. */
-                cdm_sweep_verdict v = running < CDM_SWEEPS_MAX && n < TARGETS_MAX
+                cdm_sweep_verdict v = n < TARGETS_MAX
                                               ? cdm_sweep_decide(sw, now, repairing(m, sw))
                                               : CDM_SWEEP_IDLE;
                 char **h = NULL;
@@ -113,7 +113,6 @@ void manager_sweep(Manager *m)
                                  "to system memory with DAMON, %zu cgroup(s).",
                                         sw->owner, sw->device, (unsigned long long) sw->bytes, k);
                 sw->told = true;
-                running++;
         }
         (void) manager_damon_set_sweeps(m, t, n);
         free(t);

@@ -127,5 +127,7 @@ int manager_audit(Manager *m);
 void manager_repair(Manager *m);
 /* user processes in the root cgroup moved into a fenced cgroup ([isolation] root_cgroup) */
 void manager_repair_root(Manager *m);
+/* @bytes of @owner's spill on @device are back (a repair's move, a sweep): counted, announced. */
+void manager_spill_repaired(Manager *m, const char *owner, const char *device, uint64_t bytes);
 /* Isolated, LastAuditUSec, the metrics file and AuditDone */
 void manager_publish_audit(Manager *m);

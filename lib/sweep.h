@@ -17,7 +17,6 @@
 
 #define CDM_SWEEP_AFTER_AUDITS 2          /* the audit that found it, then one after the repair */
 #define CDM_SWEEP_MAX_USEC (60ULL * 1000000ULL) /* sweeping longer is not going to work */
-#define CDM_SWEEPS_MAX 32                 /* spills swept at once */
 
 typedef struct cdm_sweep {
         char *owner;
@@ -39,7 +38,7 @@ typedef enum cdm_sweep_verdict {
         CDM_SWEEP_WAIT,    /* too new, or its process repair still runs */
         CDM_SWEEP_RUN,     /* sweep it now */
         CDM_SWEEP_GIVE_UP, /* swept for CDM_SWEEP_MAX_USEC and still there: say so, once */
-        CDM_SWEEP_IDLE,    /* given up earlier, or over CDM_SWEEPS_MAX */
+        CDM_SWEEP_IDLE,    /* given up earlier */
 } cdm_sweep_verdict;
 
 /* Takes the spill of one audit (items that are not granted): new ones start counting, those
