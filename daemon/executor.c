@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cgroup-backend.h"
+#include "apply.h"
 #include "cgroup-parse.h"
 #include "executor.h"
 #include "sys.h"
@@ -35,6 +36,8 @@ typedef struct ExecGroup {
         cdm_nodemask from, to;
         uint64_t budget;
         char *cgroup;
+        char *write_object, *write_value; /* a write, not a move */
+        cdm_move_item *parked;            /* tasks waiting for a write of the cgroup */
         bool capped;
         uint64_t base;     /* the cgroup's bytes on "to" when submitted */
         uint64_t measured; /* the cgroup's bytes on "to" since, at most */
@@ -127,8 +130,49 @@ static void group_free(ExecGroup *g)
                 free(g->userdata);
         free(g->owner);
         free(g->cgroup);
+        free(g->write_object);
+        free(g->write_value);
         free(g->error_text);
         free(g);
+}
+
+/* Under the lock. */
+static bool write_pending(Executor *e, const char *cgroup)
+{
+        for (ExecGroup *g = e->groups; g; g = g->next)
+                if (g->write_object && streq(g->cgroup, cgroup))
+                        return true;
+        return false;
+}
+
+static void task_end(Executor *e, ExecTask *t);
+
+/* Under the lock: queue what waited for the writes of @cgroup, or end it if cancelled. */
+static void release_parked(Executor *e, const char *cgroup)
+{
+        bool queued = false;
+
+        if (write_pending(e, cgroup))
+                return;
+        for (ExecGroup *g = e->groups, *next; g; g = next) {
+                next = g->next; /* the group may end below */
+                if (!g->parked || !streq(g->cgroup, cgroup))
+                        continue;
+                for (cdm_move_item *l = TAKE_PTR(g->parked), *item; (item = l);) {
+                        l = l->next;
+                        if (g->cancelled || e->stop)
+                                task_end(e, (ExecTask *) item);
+                        else {
+                                cdm_move_queue_push(&e->queue, item);
+                                queued = true;
+                        }
+                }
+        }
+        if (queued) {
+                pthread_cond_broadcast(&e->work);
+                if (e->idle == 0)
+                        pthread_cond_broadcast(&e->wake);
+        }
 }
 
 /* Under the lock. */
@@ -143,6 +187,8 @@ static void group_end(Executor *e, ExecGroup *g)
         g->next = e->ended;
         e->ended = g;
         ev_async_send(e->loop, &e->async);
+        if (g->write_object)
+                release_parked(e, g->cgroup);
 }
 
 /* Under the lock. */
@@ -211,11 +257,37 @@ static int step(Executor *e, ExecTask *t, uint64_t limit, cdm_migrate_stats *st,
         return r;
 }
 
+/* Under the lock; returns with it held, the write done. */
+static void run_write(Executor *e, ExecTask *t)
+{
+        ExecGroup *g = t->g;
+        int r;
+
+        if (e->stop || g->cancelled) {
+                task_end(e, t);
+                return;
+        }
+        pthread_mutex_unlock(&e->lock);
+        r = cdm_ctx_new(e->root, &t->ctx);
+        if (r >= 0)
+                r = cdm_apply_write(t->ctx, g->write_object, g->write_value);
+        pthread_mutex_lock(&e->lock);
+        if (r < 0) {
+                g->error = r;
+                g->error_text = strdup(t->ctx ? cdm_ctx_last_error(t->ctx) : "");
+        }
+        task_end(e, t);
+}
+
 /* Under the lock; returns with it held, the task ended or queued again. */
 static void run_task(Executor *e, ExecTask *t)
 {
         ExecGroup *g = t->g;
 
+        if (g->write_object) {
+                run_write(e, t);
+                return;
+        }
         for (;;) {
                 cdm_migrate_stats st = { 0 };
                 uint64_t wait = 0, measured = 0, before, limit;
@@ -403,6 +475,13 @@ Executor *executor_free(Executor *e)
         pthread_mutex_lock(&e->lock);
         for (cdm_move_item *item; (item = cdm_move_queue_pop(&e->queue));)
                 task_end(e, (ExecTask *) (item));
+        for (ExecGroup *g = e->groups, *next; g; g = next) {
+                next = g->next;
+                for (cdm_move_item *item; (item = g->parked);) {
+                        g->parked = item->next;
+                        task_end(e, (ExecTask *) item);
+                }
+        }
         pthread_mutex_unlock(&e->lock);
         executor_dispatch(e);
         ev_async_stop(e->loop, &e->async);
@@ -430,7 +509,9 @@ void executor_set_bandwidth(Executor *e, uint64_t bytes_per_sec)
 
 int executor_submit(Executor *e, const ExecRequest *req)
 {
+        size_t n = req->write_object ? 1 : req->n_pids;
         ExecTask **tasks = NULL;
+        bool park;
         ExecGroup *g;
 
         g = calloc(1, sizeof(*g));
@@ -439,42 +520,57 @@ int executor_submit(Executor *e, const ExecRequest *req)
         *g = (ExecGroup){ .owner = strdup(req->owner ?: ""), .prio = req->prio, .from = req->from,
                 .to = req->to, .budget = req->budget, .cgroup = req->cgroup ? strdup(req->cgroup) : NULL,
                 .capped = req->capped, .base = req->cgroup_base, .measured = req->cgroup_base,
-                .tasks = req->n_pids, .left = req->n_pids, .start_usec = mono_usec(), .done = req->done };
-        tasks = calloc(MAX(req->n_pids, (size_t) 1), sizeof(*tasks));
-        if (!g->owner || (req->cgroup && !g->cgroup) || !tasks)
+                .tasks = n, .left = n, .start_usec = mono_usec(), .done = req->done };
+        if (req->write_object) {
+                g->write_object = strdup(req->write_object);
+                g->write_value = strdup(req->write_value ?: "");
+        }
+        tasks = calloc(MAX(n, (size_t) 1), sizeof(*tasks));
+        if (!g->owner || (req->cgroup && !g->cgroup) || !tasks ||
+                        (req->write_object && (!g->write_object || !g->write_value || !g->cgroup)))
                 goto oom;
-        for (size_t i = 0; i < req->n_pids; i++) {
+        for (size_t i = 0; i < n; i++) {
                 tasks[i] = calloc(1, sizeof(ExecTask));
                 if (!tasks[i])
                         goto oom;
-                *tasks[i] = (ExecTask){ .item = { .prio = req->prio, .owner = g }, .g = g, .pid = req->pids[i] };
+                *tasks[i] = (ExecTask){ .item = { .prio = req->prio, .owner = g }, .g = g,
+                        .pid = req->write_object ? 0 : req->pids[i] };
         }
         g->userdata = req->userdata;
         g->free_userdata = req->free_userdata;
 
         pthread_mutex_lock(&e->lock);
+        park = req->after_write && g->cgroup && !g->write_object && write_pending(e, g->cgroup);
         g->next = e->groups;
         e->groups = g;
-        for (size_t i = 0; i < req->n_pids; i++)
+        for (size_t i = n; park && i-- > 0;) {
+                tasks[i]->item.next = g->parked;
+                g->parked = &tasks[i]->item;
+        }
+        for (size_t i = 0; !park && i < n; i++)
                 cdm_move_queue_push(&e->queue, &tasks[i]->item);
-        if (req->n_pids == 0)
+        if (n == 0)
                 group_end(e, g);
-        else if (req->n_pids == 1)
+        else if (park)
+                ;
+        else if (n == 1)
                 pthread_cond_signal(&e->work);
         else
                 pthread_cond_broadcast(&e->work);
         /* Workers waiting between steps look whether they should give way. */
-        if (req->n_pids > 0 && e->idle == 0)
+        if (n > 0 && !park && e->idle == 0)
                 pthread_cond_broadcast(&e->wake);
         pthread_mutex_unlock(&e->lock);
         free(tasks);
         return 0;
 oom:
-        for (size_t i = 0; tasks && i < req->n_pids; i++)
+        for (size_t i = 0; tasks && i < n; i++)
                 free(tasks[i]);
         free(tasks);
         free(g->owner);
         free(g->cgroup);
+        free(g->write_object);
+        free(g->write_value);
         free(g);
         return -ENOMEM;
 }
@@ -493,6 +589,11 @@ size_t executor_cancel(Executor *e, const char *owner)
                 g->cancelled = true;
                 n++;
                 l = cdm_move_queue_remove_owner(&e->queue, g, NULL);
+                for (cdm_move_item *item; (item = g->parked);) {
+                        g->parked = item->next;
+                        item->next = l;
+                        l = item;
+                }
                 while (l) {
                         cdm_move_item *item = l;
 
@@ -531,6 +632,17 @@ bool executor_moving_cgroup(Executor *e, const char *cgroup)
         pthread_mutex_lock(&e->lock);
         for (ExecGroup *g = e->groups; g && !found; g = g->next)
                 found = g->cgroup && streq(g->cgroup, cgroup);
+        pthread_mutex_unlock(&e->lock);
+        return found;
+}
+
+bool executor_writing(Executor *e, const char *object)
+{
+        bool found = false;
+
+        pthread_mutex_lock(&e->lock);
+        for (ExecGroup *g = e->groups; g && !found; g = g->next)
+                found = g->write_object && streq(g->write_object, object);
         pthread_mutex_unlock(&e->lock);
         return found;
 }

@@ -9,6 +9,11 @@
  * process is one task. When the last task of a request ends (done, budget reached, cancelled),
  * its callback runs in the loop thread, which alone touches the Manager.
  *
+ * A request may instead write one cgroup file in a worker: a write of cpuset.mems that takes
+ * nodes away from a cgroup returns only once the kernel has migrated the cgroup's pages off
+ * them (cpuset_write_resmask() flushes cpuset_migrate_mm_wq), 2.1 s for 512 MiB in the test
+ * VM, and the loop must not wait for that. A move may wait for such a write of its cgroup.
+ *
  * Workers share nothing mutable with the loop but the executor's own state, under its mutex:
  * each running task has its own library context (cdm_ctx keeps a last-error buffer).
  */
@@ -50,6 +55,13 @@ typedef struct ExecRequest {
         ExecDoneFn done;    /* in the loop thread; may submit again */
         void *userdata;     /* freed with free() after done unless free_userdata is given */
         void (*free_userdata)(void *userdata);
+        /* Instead of moving processes: write @write_value to @write_object (a cgroup file
+         * named as in lib/plan.h) with cdm_apply_write(); @cgroup names its cgroup. The
+         * result's error is what the write returned, a vanished cgroup included. */
+        const char *write_object, *write_value;
+        /* Queue the processes only once no write of @cgroup is pending (a revoke's move
+         * after its fence). */
+        bool after_write;
 } ExecRequest;
 
 typedef struct ExecProgress {
@@ -73,7 +85,10 @@ int executor_submit(Executor *e, const ExecRequest *req);
 size_t executor_cancel(Executor *e, const char *owner);
 /* Whether @owner has requests not yet reported, and how far they are. */
 bool executor_progress(Executor *e, const char *owner, ExecProgress *ret);
-/* Whether a request that counts @cgroup's memory (a revoke, a quota move) still runs. */
+/* Whether a request that counts @cgroup's memory (a revoke, a quota move) or writes one of
+ * its files still runs. */
 bool executor_moving_cgroup(Executor *e, const char *cgroup);
+/* Whether a write of @object is queued or running. */
+bool executor_writing(Executor *e, const char *object);
 /* Run the callbacks of requests that ended (the loop does it on its own; for tests). */
 void executor_dispatch(Executor *e);

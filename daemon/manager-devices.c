@@ -287,8 +287,9 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
         if (r < 0)
                 return manager_state_error(m, r, ret_msg);
         s->fault = fault;
-        /* Fence now, within the call; the evacuation runs in the next cycle, right after the
-         * reply, so the caller is not held for as long as moving the pages takes. */
+        /* Fence now, within the call (a cgroup that holds device memory is fenced on a worker:
+         * the kernel moves its pages inside that write); the evacuation runs in the next cycle,
+         * right after the reply, so the caller is not held for as long as moving pages takes. */
         (void) manager_cycle(m);
         s = find_state(m, device, false);
         if (s)

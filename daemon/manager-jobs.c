@@ -311,14 +311,18 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         manager_move_cancel(m, owner);
         manager_cancel_job_migrations(m, id);
         manager_damon_sync(m); /* DAMON stops moving its pages first */
-        (void) manager_cycle(m);
-        /* Whatever the cpuset move left behind goes back too, in the executor; JobRemoved
-         * follows when it is back. */
+        /* The fence is written now, or in a worker when the kernel has the job's pages to
+         * move first; the next cycle closes what the grant opened above the job. */
+        (void) manager_fence_cgroup(m, done->gone.cgroup);
+        manager_schedule_cycle(m);
+        /* Whatever the cpuset move left behind goes back too, in the executor, after the fence;
+         * JobRemoved follows when it is back. */
         d = m->layout ? cdm_layout_find_device(m->layout, done->gone.device) : NULL;
         (void) manager_move_cgroup_submit(m, &(ExecRequest){ .owner = owner, .prio = CDM_MOVE_REVOKE,
                         .from = d ? d->nodes : (cdm_nodemask){ { 0 } }, .to = m->layout ? m->layout->system_nodes : (cdm_nodemask){ { 0 } },
                         .budget = UINT64_MAX, .cgroup = d && cgroup_exists(m, done->gone.cgroup) ? done->gone.cgroup : NULL,
-                        .capped = true, .done = revoke_finish, .userdata = done, .free_userdata = revoke_done_free });
+                        .capped = true, .after_write = true, .done = revoke_finish, .userdata = done,
+                        .free_userdata = revoke_done_free });
         return JOB_OK;
 }
 

@@ -160,6 +160,22 @@ int manager_move_cgroup_submit(Manager *m, const ExecRequest *req_in)
         return manager_move_submit(m, &req);
 }
 
+int manager_write_submit(Manager *m, const ExecRequest *req)
+{
+        Executor *e = m->dry_run ? NULL : executor_of(m);
+        int r;
+
+        if (!e)
+                return 0;
+        r = executor_submit(e, req);
+        return r < 0 ? r : 1;
+}
+
+bool manager_writing(Manager *m, const char *object)
+{
+        return m->executor && executor_writing(m->executor, object);
+}
+
 bool manager_moving(Manager *m, const char *owner)
 {
         return m->executor && executor_progress(m->executor, owner, NULL);

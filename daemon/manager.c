@@ -414,25 +414,6 @@ int manager_reread_topology(Manager *m)
         return 0;
 }
 
-static void log_results(const cdm_plan *plan, const int *results)
-{
-        for (size_t i = 0; i < plan->n_items; i++) {
-                const cdm_plan_item *it = &plan->items[i];
-                cdm_apply_class c = cdm_apply_classify(results[i]);
-
-                if (c == CDM_APPLY_OK)
-                        log_info("Set %s to '%s' (was '%s'): %s.", it->object, it->desired,
-                                        it->current, it->reason);
-                else if (c == CDM_APPLY_GONE)
-                        log_debug("%s is gone, skipping.", it->object);
-                else
-                        log_full_errno(c == CDM_APPLY_TRANSIENT ? LOG_WARNING : LOG_ERR, results[i],
-                                        "Failed to set %s to '%s' (%s), %s: %m", it->object,
-                                        it->desired, cdm_apply_class_to_string(c),
-                                        c == CDM_APPLY_TRANSIENT ? "retrying next cycle" : "giving up");
-        }
-}
-
 /* m->written is sorted by object: thousands of jobs make thousands of entries. */
 static size_t written_index(Manager *m, const char *object, bool *found)
 {
@@ -523,29 +504,178 @@ static void note_drift(Manager *m, const cdm_plan_item *it)
                         it->current, it->desired, reach && *reach ? reach : "none");
 }
 
-/* Apply a plan (old values recorded first) and log each result once. */
+/*
+ * A cpuset.mems write that takes device nodes away from a cgroup holding at least this much
+ * there goes to a worker: the kernel migrates the cgroup's pages off the nodes before the
+ * write returns (cpuset_write_resmask() flushes cpuset_migrate_mm_wq; 512 MiB took 2.1 s in
+ * the test VM), and the loop must not wait for that. Less than this takes a few milliseconds.
+ */
+#define FENCE_WRITE_DEFER_BYTES (8ULL << 20)
+
+typedef enum WriteWhere {
+        WRITE_HERE,    /* in the loop, now */
+        WRITE_WORKER,  /* in a worker: the write moves pages */
+        WRITE_PENDING, /* a worker writes it already */
+} WriteWhere;
+
+static WriteWhere write_where(Manager *m, const cdm_plan_item *it)
+{
+        static const char suffix[] = "/cpuset.mems";
+        _cleanup_free_ char *cgroup = NULL, *eff = NULL;
+        cdm_nodemask cur, want, gone;
+        size_t n = strlen(it->object), len;
+        bool any = false;
+
+        if (!m->loop || m->dry_run || !m->layout || strncmp(it->object, "sys/fs/cgroup/", strlen("sys/fs/cgroup/")) != 0 ||
+                        n < sizeof(suffix) || !streq(it->object + n - (sizeof(suffix) - 1), suffix))
+                return WRITE_HERE;
+        if (manager_writing(m, it->object))
+                return WRITE_PENDING;
+        cgroup = cdm_plan_object_cgroup(it->object);
+        if (!cgroup || !*it->desired || cdm_nodemask_parse(it->desired, strlen(it->desired), &want) < 0)
+                return WRITE_HERE;
+        /* An empty cpuset.mems inherits: what it allows is its effective set. */
+        if (*it->current) {
+                if (cdm_nodemask_parse(it->current, strlen(it->current), &cur) < 0)
+                        return WRITE_HERE;
+        } else if (cdm_cgroup_read(m->ctx, cgroup, "cpuset.mems.effective", &eff, &len) < 0 ||
+                        cdm_nodemask_parse(eff, len, &cur) < 0)
+                return WRITE_HERE;
+        for (size_t k = 0; k < ARRAY_SIZE(gone.bits); k++) {
+                gone.bits[k] = cur.bits[k] & ~want.bits[k] & m->layout->device_nodes.bits[k];
+                any = any || gone.bits[k];
+        }
+        if (!any || manager_cgroup_bytes_on(m, cgroup, &gone) < FENCE_WRITE_DEFER_BYTES)
+                return WRITE_HERE;
+        return WRITE_WORKER;
+}
+
+static void log_result(const cdm_plan_item *it, int r)
+{
+        cdm_apply_class c = cdm_apply_classify(r);
+
+        if (c == CDM_APPLY_OK)
+                log_info("Set %s to '%s' (was '%s'): %s.", it->object, it->desired, it->current, it->reason);
+        else if (c == CDM_APPLY_GONE)
+                log_debug("%s is gone, skipping.", it->object);
+        else
+                log_full_errno(c == CDM_APPLY_TRANSIENT ? LOG_WARNING : LOG_ERR, r,
+                                "Failed to set %s to '%s' (%s), %s: %m", it->object, it->desired,
+                                cdm_apply_class_to_string(c),
+                                c == CDM_APPLY_TRANSIENT ? "retrying next cycle" : "giving up");
+}
+
+typedef struct FenceWrite {
+        Manager *m;
+        cdm_plan_item it;
+} FenceWrite;
+
+static void fence_write_free(void *userdata)
+{
+        FenceWrite *w = userdata;
+
+        if (!w)
+                return;
+        free(w->it.object);
+        free(w->it.current);
+        free(w->it.desired);
+        free(w->it.reason);
+        free(w);
+}
+
+static void fence_written(void *userdata, const char *owner, const ExecResult *res)
+{
+        FenceWrite *w = userdata;
+
+        if (res->cancelled)
+                return;
+        log_result(&w->it, res->error);
+        if (res->error >= 0) {
+                log_info("%s: the kernel moved the cgroup's pages off the fenced nodes in %llu ms.",
+                                w->it.object, (unsigned long long) (res->usec / 1000));
+                if (remember_written(w->m, w->it.object, w->it.desired) < 0)
+                        log_error_errno(-ENOMEM, "Out of memory.");
+        }
+        manager_schedule_cycle(w->m); /* audit what is there now */
+}
+
+/* The old value is recorded first, as cdm_apply_plan() does; Return: 0 or a negative errno. */
+static int write_in_worker(Manager *m, const cdm_plan_item *it)
+{
+        _cleanup_free_ char *cgroup = cdm_plan_object_cgroup(it->object), *owner = NULL;
+        FenceWrite *w;
+        int r;
+
+        r = cdm_state_record(&m->state, it->object, it->current);
+        if (r < 0)
+                return log_error_errno(r, "%s/settings: cannot record the old value of %s: %m",
+                                m->state.dir, it->object);
+        if (!cgroup || asprintf(&owner, "fence:%s", cgroup) < 0)
+                owner = NULL;
+        w = calloc(1, sizeof(*w));
+        if (!owner || !w) {
+                free(w);
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        }
+        *w = (FenceWrite){ .m = m, .it = { .object = strdup(it->object), .current = strdup(it->current),
+                .desired = strdup(it->desired), .reason = strdup(it->reason) } };
+        if (!w->it.object || !w->it.current || !w->it.desired || !w->it.reason) {
+                fence_write_free(w);
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        }
+        r = manager_write_submit(m, &(ExecRequest){ .owner = owner, .prio = CDM_MOVE_FENCE, .cgroup = cgroup,
+                        .write_object = it->object, .write_value = it->desired, .done = fence_written,
+                        .userdata = w, .free_userdata = fence_write_free });
+        if (r <= 0) {
+                fence_write_free(w);
+                return r < 0 ? log_error_errno(r, "Out of memory.") : -EAGAIN;
+        }
+        log_debug("Writing %s in a worker: the kernel moves the cgroup's pages first.", it->object);
+        return 0;
+}
+
+/* Apply a plan (old values recorded first) and log each result once. Writes that move pages
+ * go to a worker and are logged when done. Return: 1 when something was written or queued. */
 static int apply_and_log(Manager *m, const cdm_plan *plan, size_t *ret_failed)
 {
+        _cleanup_free_ cdm_plan_item *here = NULL;
         _cleanup_free_ int *results = NULL;
+        cdm_plan now = CDM_PLAN_NULL;
+        bool queued = false;
         int r;
 
         *ret_failed = 0;
         if (m->dry_run || plan->n_items == 0)
                 return 0;
         results = calloc(plan->n_items, sizeof(int));
-        if (!results)
+        here = calloc(plan->n_items, sizeof(*here));
+        if (!results || !here)
                 return log_error_errno(-ENOMEM, "Out of memory.");
-        for (size_t i = 0; i < plan->n_items; i++)
-                note_drift(m, &plan->items[i]);
-        r = cdm_apply_plan(m->ctx, plan, &m->state, results, ret_failed);
-        for (size_t i = 0; r >= 0 && i < plan->n_items; i++)
-                if (results[i] >= 0 && cdm_plan_object_is_cgroup(plan->items[i].object) &&
-                                remember_written(m, plan->items[i].object, plan->items[i].desired) < 0)
+        /* The items written here, in their order; the plan keeps their strings. */
+        now.items = here;
+        for (size_t i = 0; i < plan->n_items; i++) {
+                const cdm_plan_item *it = &plan->items[i];
+                WriteWhere where = write_where(m, it);
+
+                if (where == WRITE_PENDING)
+                        continue;
+                note_drift(m, it);
+                if (where == WRITE_WORKER && write_in_worker(m, it) == 0) {
+                        queued = true;
+                        continue;
+                }
+                here[now.n_items++] = *it;
+        }
+        r = cdm_apply_plan(m->ctx, &now, &m->state, results, ret_failed);
+        for (size_t i = 0; r >= 0 && i < now.n_items; i++)
+                if (results[i] >= 0 && cdm_plan_object_is_cgroup(now.items[i].object) &&
+                                remember_written(m, now.items[i].object, now.items[i].desired) < 0)
                         return log_error_errno(-ENOMEM, "Out of memory.");
-        log_results(plan, results);
+        for (size_t i = 0; i < now.n_items; i++)
+                log_result(&now.items[i], results[i]);
         if (r < 0)
                 return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));
-        return 1;
+        return now.n_items > 0 || queued;
 }
 
 /* Plan and apply what @tree holds (a part of the cgroup tree), without the knobs. */

@@ -9,7 +9,7 @@
 
 const char *cdm_move_prio_to_string(cdm_move_prio p)
 {
-        static const char *const names[] = { "fault", "drain", "revoke", "quota", "repair", "policy" };
+        static const char *const names[] = { "fence", "fault", "drain", "revoke", "quota", "repair", "policy" };
         return p < ARRAY_SIZE(names) ? names[p] : "unknown";
 }
 

@@ -4,7 +4,7 @@
 /*
  * The scheduling half of the daemon's page-move executor (daemon/executor.c), pure so that it
  * is unit-tested without threads, clocks or root:
- *   - a queue of move tasks by priority (fault > drain > revoke > quota > repair > policy),
+ *   - a queue of move tasks by priority (fence > fault > drain > revoke > quota > repair > policy),
  *     first in, first out within a priority, with the removal of an owner's tasks;
  *   - when a running task should give its worker up to a more urgent one;
  *   - a token bucket for the bandwidth cap that every worker draws from.
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 typedef enum cdm_move_prio {
+        CDM_MOVE_FENCE,  /* a fence write that makes the kernel move the cgroup's pages */
         CDM_MOVE_FAULT,  /* evacuation of a failed device: no bandwidth cap */
         CDM_MOVE_DRAIN,  /* evacuation of a draining device */
         CDM_MOVE_REVOKE, /* a revoked job's pages back to system memory */

@@ -4,9 +4,13 @@
  * of fake-sys.h: a request's callback runs in the loop thread, never inside submit; the byte
  * budget stops a request; a cancel wakes a task that waits for the bandwidth cap and its
  * callback says so; a more urgent task takes the worker from one waiting for the cap;
- * progress is per owner; stopping the executor reports what was queued.
+ * progress is per owner; stopping the executor reports what was queued; a cgroup file is
+ * written in a worker, and a move that waits for that write starts only after it.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <ev.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -246,6 +250,136 @@ static void test_free_reports_queued(void **state)
         ev_loop_destroy(loop);
 }
 
+/* Run the loop for @usec. */
+static void run_for(struct ev_loop *loop, uint64_t usec)
+{
+        bool timeout = false;
+        ev_timer t;
+
+        ev_timer_init(&t, on_timeout, (double) usec / 1e6, 0.);
+        t.data = &timeout;
+        ev_timer_start(loop, &t);
+        while (!timeout)
+                ev_run(loop, EVRUN_ONCE);
+        ev_timer_stop(loop, &t);
+}
+
+/* The cgroup file is a FIFO: the write blocks in its worker until the test reads it, as a
+ * cpuset.mems write blocks while the kernel migrates. */
+static char *make_fifo_cgroup(fake *f)
+{
+        char path[1200];
+
+        snprintf(path, sizeof(path), "%s/sys/fs", f->root);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/sys/fs/cgroup", f->root);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/sys/fs/cgroup/job", f->root);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/sys/fs/cgroup/job/cpuset.mems", f->root);
+        assert_int_equal(mkfifo(path, 0600), 0);
+        return strdup(path);
+}
+
+static void read_fifo(const char *path, char *buf, size_t size)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        assert_true(fd >= 0);
+        n = read(fd, buf, size - 1);
+        assert_true(n >= 0);
+        buf[n] = 0;
+        close(fd);
+}
+
+#define FENCE_OBJECT "sys/fs/cgroup/job/cpuset.mems"
+
+static void test_write_then_move(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        _cleanup_free_ char *fifo = make_fifo_cgroup(f);
+        cdm_sys_ops ops = fake_ops(f);
+        int pid = PID;
+        seen w = { 0 }, mv = { 0 };
+        ExecRequest req = { .owner = "fence:/job", .prio = CDM_MOVE_FENCE, .cgroup = "/job",
+                .write_object = FENCE_OBJECT, .write_value = "0\n", .done = on_done, .userdata = &w,
+                .free_userdata = keep };
+        char buf[64];
+        Executor *e = NULL;
+
+        fake_add_vma(f, 0x10000000, 3000, 4096, 1, 0);
+        fake_write_proc(f);
+        /* Two workers: the write takes one and touches nothing of the fake kernel. */
+        assert_int_equal(executor_new(loop, f->root, 2, 20000, &ops, &e), 0);
+        assert_int_equal(executor_submit(e, &req), 0);
+        req = request("job:a", &pid, UINT64_MAX, &mv);
+        req.prio = CDM_MOVE_REVOKE;
+        req.cgroup = "/job";
+        req.after_write = true;
+        assert_int_equal(executor_submit(e, &req), 0);
+        /* The write blocks; the move waits for it although a worker is free. */
+        run_for(loop, 300000);
+        assert_int_equal(w.calls, 0);
+        assert_int_equal(mv.calls, 0);
+        assert_true(executor_writing(e, FENCE_OBJECT));
+        assert_true(executor_moving_cgroup(e, "/job"));
+        assert_int_equal(fake_count_on(f, 1), 3000);
+        read_fifo(fifo, buf, sizeof(buf));
+        assert_string_equal(buf, "0\n");
+        assert_true(run_until(loop, &w, 5000000));
+        assert_int_equal(w.res.error, 0);
+        assert_string_equal(w.owner, "fence:/job");
+        assert_true(run_until(loop, &mv, 5000000));
+        assert_false(mv.res.cancelled);
+        assert_int_equal(mv.res.stats.pages_moved, 3000);
+        assert_false(executor_writing(e, FENCE_OBJECT));
+        executor_free(e);
+        ev_loop_destroy(loop);
+}
+
+static void test_cancel_waiting_move(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        _cleanup_free_ char *fifo = make_fifo_cgroup(f);
+        cdm_sys_ops ops = fake_ops(f);
+        int pid = PID;
+        seen w = { 0 }, mv = { 0 }, gone = { 0 };
+        ExecRequest req = { .owner = "fence:/job", .prio = CDM_MOVE_FENCE, .cgroup = "/job",
+                .write_object = FENCE_OBJECT, .write_value = "0\n", .done = on_done, .userdata = &w,
+                .free_userdata = keep };
+        char buf[64];
+        Executor *e = NULL;
+
+        fake_add_vma(f, 0x10000000, 3000, 4096, 1, 0);
+        fake_write_proc(f);
+        assert_int_equal(executor_new(loop, f->root, 2, 20000, &ops, &e), 0);
+        assert_int_equal(executor_submit(e, &req), 0);
+        req = request("job:a", &pid, UINT64_MAX, &mv);
+        req.cgroup = "/job";
+        req.after_write = true;
+        assert_int_equal(executor_submit(e, &req), 0);
+        assert_int_equal(executor_cancel(e, "job:a"), 1);
+        assert_true(run_until(loop, &mv, 5000000));
+        assert_true(mv.res.cancelled);
+        assert_int_equal(mv.res.stats.pages_moved, 0);
+        read_fifo(fifo, buf, sizeof(buf));
+        assert_true(run_until(loop, &w, 5000000));
+        assert_int_equal(w.res.error, 0);
+        /* A write of a cgroup that is gone says so. */
+        req = (ExecRequest){ .owner = "fence:/gone", .prio = CDM_MOVE_FENCE, .cgroup = "/gone",
+                .write_object = "sys/fs/cgroup/gone/cpuset.mems", .write_value = "0\n", .done = on_done,
+                .userdata = &gone, .free_userdata = keep };
+        assert_int_equal(executor_submit(e, &req), 0);
+        assert_true(run_until(loop, &gone, 5000000));
+        assert_int_equal(gone.res.error, -ENOENT);
+        assert_int_equal(fake_count_on(f, 1), 3000);
+        executor_free(e);
+        ev_loop_destroy(loop);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -254,6 +388,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_cancel_wakes_capped_task, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_urgent_task_takes_the_worker, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_free_reports_queued, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_write_then_move, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_cancel_waiting_move, fake_setup, fake_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,10 @@
 # 200 MiB in use to 64 MiB has 136 MiB to move back (about 7 s at the cap). SetQuota answers
 # at once, the daemon answers other calls while the pages move, the excess still goes back
 # at no more than the cap, and nothing is lost. Then a revoke with --no-wait answers at
-# once, and a plain revoke returns only when JobRemoved says the job is gone.
+# once, and a plain revoke returns only when JobRemoved says the job is gone. Last, the revoke
+# of a job holding 384 MiB on the device: fencing it makes the kernel migrate those pages
+# inside the cpuset.mems write (about 1.5 s here), which cdmd leaves to a worker, so the call
+# answers at once and JobRemoved comes once the pages are back.
 . /test/lib.sh
 
 CAP=20
@@ -93,6 +96,43 @@ done
 kill $mon 2>/dev/null || true
 expect_eq "job_1 fenced" "$(cat $CG/jobs.slice/job_1/cpuset.mems.effective)" 0
 expect_eq "no job left" "$(cdmctl --no-legend jobs | wc -l)" 0
+
+echo "--- revoke of a job holding 384 MiB: the fence write runs in a worker"
+mkdir -p $CG/jobs.slice/job_3
+cdmctl grant job_3 --cgroup /jobs.slice/job_3 --device cdm1 --size 512M || fail "grant job_3"
+spawn_in_cgroup jobs.slice/job_3 /tmp/hold3.out cdm-probe hold 384 1
+pid=$SPAWNED
+wait_ready /tmp/hold3.out
+line=$(probe_report $pid /tmp/hold3.out)
+expect_eq "384 MiB on the device" "$(node_pages "$line" 1)" 98304
+cdmctl --json monitor >/tmp/removed3.out 2>&1 &
+mon=$!
+sleep 0.5
+ms cdmctl revoke --no-wait job_3
+took=$TOOK
+expect_eq "revoke --no-wait status" "$MS_STATUS" 0
+echo "revoke of 384 MiB answered in $took ms"
+ms cdmctl status
+echo "status right after answered in $TOOK ms"
+[ "$TOOK" -lt 2000 ] || fail "status took $TOOK ms while the fence write moved pages"
+i=0
+until grep -q '"signal":"JobRemoved","id":"job_3"' /tmp/removed3.out; do
+	[ $i -lt 300 ] || { cat /tmp/removed3.out; fail "no JobRemoved for job_3"; }
+	sleep 0.1
+	i=$((i + 1))
+done
+kill $mon 2>/dev/null || true
+fence=$(grep -m1 'jobs.slice/job_3/cpuset.mems: the kernel moved' /tmp/cdmd.log) ||
+	{ tail -20 /tmp/cdmd.log; fail "the fence of job_3 was not written in a worker"; }
+echo "$fence"
+fence_ms=$(echo "$fence" | sed -n 's/.* in \([0-9]*\) ms.*/\1/p')
+echo "the call answered in $took ms, the fence write took $fence_ms ms"
+[ "$took" -lt 2000 ] || fail "revoke took $took ms: it waited for the kernel's migration"
+line=$(probe_report $pid /tmp/hold3.out)
+expect_eq "job_3's pages back when JobRemoved came" "$(node_pages "$line" 1)" 0
+expect_match "job_3's contents" "$line" 'checksum ok'
+expect_eq "job_3 fenced" "$(cat $CG/jobs.slice/job_3/cpuset.mems.effective)" 0
+kill -TERM $pid
 grep -E 'Revoked|Quota|worker' /tmp/cdmd.log
 kill -TERM $CDMD
 wait $CDMD 2>/dev/null || true
