@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "manager-bus.h"
+#include "bus-introspect.h"
+#include "bus-names.h"
 #include "migration-bus.h"
 #include "objects-bus.h"
 

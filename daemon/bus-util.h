@@ -3,7 +3,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "manager-bus.h"
+#include "bus-names.h"
 #include "util/macro.h"
 #include "manager-jobs.h"
 

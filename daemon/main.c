@@ -12,6 +12,7 @@
 
 #include "config-ini.h"
 #include "log.h"
+#include "bus-introspect.h"
 #include "manager-bus.h"
 #include "manager-loop.h"
 #include "manager.h"

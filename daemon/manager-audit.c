@@ -19,14 +19,14 @@
 #include "cgroup-tree.h"
 #include "ctx-roots.h"
 #include "log.h"
-#include "manager-bus.h"
-#include "manager-devices.h"
+#include "manager-apply.h"
+#include "manager-audit.h"
+#include "manager-device-state.h"
 #include "manager-jobs.h"
 #include "manager-metrics.h"
 #include "manager-move.h"
 #include "manager-numa.h"
 #include "manager-sweep.h"
-#include "manager.h"
 #include "migrate.h"
 #include "move-plan.h"
 #include "sys.h"
@@ -47,17 +47,6 @@ static void repair_done_free(void *userdata)
         free(d->cgroup);
         free(d->device);
         free(d);
-}
-
-void manager_spill_repaired(Manager *m, const char *owner, const char *device, uint64_t bytes)
-{
-        m->repaired_bytes += bytes;
-        /* The audit that found it, unless a newer one replaced it meanwhile. */
-        for (size_t i = 0; i < m->audit.n_items; i++)
-                if (streq(m->audit.items[i].owner, owner) && streq(m->audit.items[i].device, device))
-                        m->audit.items[i].repaired += bytes;
-        if (bytes)
-                bus_emit_spill(m, "SpillRepaired", owner, device, bytes);
 }
 
 static void repair_finish(void *userdata, const char *owner, const ExecResult *res)
@@ -191,7 +180,8 @@ void manager_repair(Manager *m)
                                         "Spill: %s has %llu bytes on %s (anon %llu, file %llu) without a grant.",
                                         it->owner, (unsigned long long) (it->anon + it->file), it->device,
                                         (unsigned long long) it->anon, (unsigned long long) it->file);
-                        bus_emit_spill(m, "SpillDetected", it->owner, it->device, it->anon + it->file);
+                        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_SPILL_DETECTED, .id = it->owner,
+                                                         .device = it->device, .bytes = it->anon + it->file });
                 }
                 repair_item(m, it);
         }
@@ -203,6 +193,6 @@ void manager_publish_audit(Manager *m)
         m->isolated = m->audit.spilled_bytes == 0 && m->audit.n_alarms == 0 && m->plan_failures == 0;
         m->last_audit_usec = now_usec(CLOCK_MONOTONIC);
         m->audits_total++;
-        bus_emit_audit_done(m);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_AUDIT_DONE });
         manager_write_metrics(m);
 }

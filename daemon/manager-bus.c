@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-signals.h"
 #include "bus-util.h"
 #include "config-ini.h"
 #include "ev-sdbus.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "manager.h"
 #include "systemd-backend.h"
 #include "manager-devices.h"
 #include "manager-jobs.h"
@@ -447,7 +449,7 @@ const sd_bus_vtable manager_vtable[] = {
 
 static void on_systemd_event(void *userdata)
 {
-        manager_schedule_cycle(userdata);
+        manager_request_cycle(userdata);
 }
 
 int manager_bus_start(Manager *m)
@@ -476,6 +478,9 @@ int manager_bus_start(Manager *m)
         r = ev_sdbus_attach(m->loop, m->bus, &m->bus_glue);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the loop: %m");
+        r = bus_signals_start(m);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
         /* systemd re-realizes cgroups on reloads, new units and finished jobs: check the
          * fences right after each. */
         if (m->systemd) {
@@ -488,6 +493,7 @@ int manager_bus_start(Manager *m)
 
 void manager_bus_stop(Manager *m)
 {
+        bus_signals_stop(m);
         m->bus_glue = ev_sdbus_detach(m->bus_glue);
         if (m->bus) {
                 (void) sd_bus_flush(m->bus);

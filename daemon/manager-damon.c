@@ -17,9 +17,9 @@
 #include "damon.h"
 #include "jobs.h"
 #include "log.h"
-#include "manager-bus.h"
 #include "manager-damon.h"
-#include "manager-jobs.h"
+#include "manager-errors.h"
+#include "manager-move.h"
 #include "util/strv.h"
 
 typedef struct ManagerDamon {
@@ -186,7 +186,7 @@ static void collect(Manager *m, ManagerDamon *d)
                         changed = true;
                 }
                 if (changed)
-                        bus_emit_job_changed(m, j);
+                        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_CHANGED, .id = j->id });
         }
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "manager.h"
+#include "manager-data.h"
 
 /* Whether the kernel can run the tiered policy: JOB_OK, or JOB_NOT_SUPPORTED with *ret_msg. */
 int manager_damon_check(Manager *m, char **ret_msg);

@@ -28,10 +28,10 @@
 #include "apply.h"
 #include "ctx-roots.h"
 #include "log.h"
-#include "manager-bus.h"
 #include "manager-devices.h"
 #include "move-plan.h"
-#include "manager-jobs.h"
+#include "manager-apply.h"
+#include "manager-store.h"
 #include "manager-move.h"
 #include "proc-fs.h"
 #include "record.h"
@@ -42,230 +42,12 @@
 
 #define OFFLINE_TRIES 20 /* each write already retries inside the kernel for a while */
 
-const char *dev_state_to_string(DevState s)
-{
-        static const char *const names[] = { "online", "draining", "drained", "failed" };
-        return s < ARRAY_SIZE(names) ? names[s] : "unknown";
-}
-
-static DeviceState *find_state(Manager *m, const char *name, bool create)
-{
-        DeviceState *v = m->device_states;
-
-        for (size_t i = 0; i < m->n_device_states; i++)
-                if (streq(v[i].name, name))
-                        return &v[i];
-        if (!create)
-                return NULL;
-        v = realloc(m->device_states, (m->n_device_states + 1) * sizeof(DeviceState));
-        if (!v)
-                return NULL;
-        m->device_states = v;
-        v[m->n_device_states] = (DeviceState){ .name = strdup(name) };
-        if (!v[m->n_device_states].name)
-                return NULL;
-        return &v[m->n_device_states++];
-}
-
 /* The owner of a device's evacuation on the executor. */
 bool manager_device_evacuating(Manager *m, const char *name)
 {
         _cleanup_free_ char *owner = cdm_move_owner_device(name);
 
         return owner && manager_moving(m, owner);
-}
-
-DevState manager_device_state(Manager *m, const char *name)
-{
-        DeviceState *s = find_state(m, name, false);
-        const cdm_device *d;
-
-        if (s && s->state != DEV_ONLINE)
-                return s->state;
-        /* Memory that nobody onlined (online = manual, or not yet): as good as drained. */
-        d = m->layout ? cdm_layout_find_device(m->layout, name) : NULL;
-        if (d && !d->memory_online)
-                return DEV_DRAINED;
-        return DEV_ONLINE;
-}
-
-void manager_fenced_nodes(Manager *m, cdm_nodemask *ret)
-{
-        *ret = (cdm_nodemask){ { 0 } };
-        for (size_t i = 0; m->layout && i < m->layout->n_devices; i++) {
-                const cdm_device *d = &m->layout->devices[i];
-
-                DeviceState *st = find_state(m, d->name, false);
-
-                /* Only the lifecycle fences: memory nobody onlined yet is onlined by the plan. */
-                if (!st || st->state == DEV_ONLINE)
-                        continue;
-                for (size_t w = 0; w < ARRAY_SIZE(ret->bits); w++)
-                        ret->bits[w] |= d->nodes.bits[w];
-        }
-}
-
-#define DEVICES_FILE "devices"
-
-static int save_states(Manager *m)
-{
-        strbuf b = STRBUF_NULL;
-        _cleanup_free_ char *text = NULL;
-        int r;
-
-        if (m->dry_run || !m->store)
-                return 0;
-        strbuf_append(&b, "# cdmd devices that are not online: name, state, reason\n");
-        for (size_t i = 0; i < m->n_device_states; i++)
-                if (m->device_states[i].state != DEV_ONLINE) {
-                        cdm_record_add(&b, m->device_states[i].name, 1);
-                        cdm_record_add(&b, dev_state_to_string(m->device_states[i].state), 0);
-                        cdm_record_add(&b, m->device_states[i].reason ?: "", 0);
-                        strbuf_append(&b, "\n");
-                }
-        text = strbuf_steal(&b);
-        r = text ? cdm_store_write(m->store, DEVICES_FILE, text) : -ENOMEM;
-        m->devices_dirty = r < 0;
-        if (r < 0)
-                return log_error_errno(r, "Failed to save '%s/" DEVICES_FILE "': %m", m->config->state_dir);
-        return 0;
-}
-
-void manager_save_device_states(Manager *m)
-{
-        if (m->devices_dirty)
-                (void) save_states(m);
-}
-
-static int load_record(Manager *m, const char *line, size_t len, const char **what)
-{
-        char **f = NULL;
-        size_t nf = 0;
-        DeviceState *s;
-        int r, state = -1;
-
-        r = cdm_record_split(line, len, &f, &nf, what);
-        if (r == -ENOMEM)
-                return r;
-        for (unsigned k = 1; r >= 0 && nf == 3 && k < _DEV_STATE_MAX; k++)
-                if (streq(f[1], dev_state_to_string(k)))
-                        state = (int) k;
-        if (r >= 0 && nf != 3)
-                *what = "not 3 fields";
-        else if (r >= 0 && !cdm_name_valid(f[0]))
-                *what = "not a device name";
-        else if (r >= 0 && state < 0)
-                *what = "not a state (draining, drained or failed)";
-        /* A record that names its device but says nothing sure: that device stays fenced. */
-        if (nf >= 1 && cdm_name_valid(f[0]) && (s = find_state(m, f[0], true))) {
-                s->state = *what ? DEV_FAILED : (DevState) state;
-                free(s->reason);
-                s->reason = strdup(*what ? "its state record is damaged: Resume brings it back" : f[2]);
-                /* An evacuation interrupted by a restart goes on. */
-                s->evacuation_pending = s->state == DEV_DRAINING || s->state == DEV_FAILED;
-                s->fault = s->state == DEV_FAILED;
-                strv_free_n(f, nf);
-                return *what ? 1 : 0;
-        }
-        strv_free_n(f, nf);
-        return -EBADMSG;
-}
-
-/*
- * A devices record that does not parse keeps its device failed (fenced, evacuated) until a
- * Resume; one that does not even name its device fails every device (see
- * manager_detect_faults): a lost record must not bring memory back online.
- */
-int manager_load_device_states(Manager *m)
-{
-        _cleanup_free_ char *text = NULL;
-        const char *line;
-        size_t len, pos = 0, n = 0;
-        unsigned lineno = 0;
-        bool damaged = false;
-        int r;
-
-        r = cdm_store_read(m->store, DEVICES_FILE, 1u << 20, &text, &n);
-        if (r == -ENOENT)
-                return 0;
-        if (r == -EBADF || r == -EFBIG) {
-                log_error("State damaged: %s/" DEVICES_FILE ": %s; every device is failed until Resume.",
-                                m->config->state_dir, r == -EBADF ? "not a regular file" : "too large");
-                m->devices_unknown = true;
-                (void) cdm_store_keep_damaged(m->store, DEVICES_FILE);
-                return 0;
-        }
-        if (r < 0)
-                return r;
-        while ((r = cdm_record_next(text, n, &pos, &lineno, &line, &len)) != 0) {
-                const char *what = r < 0 ? "torn (no newline)" : NULL;
-                _cleanup_free_ char *q = NULL;
-
-                if (r > 0 && (r = load_record(m, line, len, &what)) == 0)
-                        continue;
-                if (r == -ENOMEM)
-                        return r;
-                damaged = true;
-                q = cdm_record_quote(line, len, 200);
-                if (r == 1)
-                        log_error("State damaged: %s/" DEVICES_FILE ":%u: %s: \"%s\"; that device is failed until Resume.",
-                                        m->config->state_dir, lineno, what, q ?: "");
-                else {
-                        log_error("State damaged: %s/" DEVICES_FILE ":%u: %s: \"%s\"; every device is failed until Resume.",
-                                        m->config->state_dir, lineno, what ?: "not a device record", q ?: "");
-                        m->devices_unknown = true;
-                }
-        }
-        if (damaged) {
-                (void) cdm_store_keep_damaged(m->store, DEVICES_FILE);
-                m->devices_dirty = true;
-        }
-        return 0;
-}
-
-void manager_device_states_free(Manager *m)
-{
-        for (size_t i = 0; i < m->n_device_states; i++) {
-                free(m->device_states[i].name);
-                free(m->device_states[i].reason);
-        }
-        free(m->device_states);
-        m->device_states = NULL;
-        m->n_device_states = 0;
-}
-
-/* With @must_save, the change is undone unless it is on disk (a caller's request); a change of
- * the daemon's own (an evacuation step, a fault) stays and is saved again each cycle. */
-static int set_state(Manager *m, DeviceState *s, DevState state, const char *reason, bool must_save)
-{
-        char *r = strdup(reason ?: ""), *old_reason = s->reason;
-        DevState old = s->state;
-        int e;
-
-        if (!r)
-                return -ENOMEM;
-        s->reason = r;
-        if (s->state == state) {
-                free(old_reason);
-                return 0;
-        }
-        s->state = state;
-        e = save_states(m);
-        if (e < 0 && must_save) {
-                s->state = old;
-                s->reason = old_reason;
-                free(r);
-                m->devices_dirty = false;
-                (void) save_states(m);
-                return e;
-        }
-        free(old_reason);
-        log_event(state == DEV_FAILED ? LOG_ERR : LOG_NOTICE,
-                        &(LogEvent){ .message_id = state == DEV_FAILED ? CDMD_MESSAGE_FAULT : CDMD_MESSAGE_DRAIN,
-                                .device = s->name },
-                        "Device %s is now %s: %s.", s->name, dev_state_to_string(state), reason ?: "");
-        bus_emit_device_state(m, s->name, dev_state_to_string(state), reason ?: "");
-        return 0;
 }
 
 int manager_drain(Manager *m, const char *device, const char *reason, bool fault, char **ret_msg)
@@ -277,30 +59,30 @@ int manager_drain(Manager *m, const char *device, const char *reason, bool fault
         if (!m->layout || !cdm_layout_find_device(m->layout, device)) {
                 return msg_printf(ret_msg, JOB_NO_DEVICE, "no device '%.*s'", UTF8_CUT(device, 64));
         }
-        s = find_state(m, device, true);
+        s = manager_find_device_state(m, device, true);
         if (!s)
                 return -ENOMEM;
         if (!fault && s->state != DEV_ONLINE) {
                 return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is %s", device, dev_state_to_string(s->state));
         }
-        r = set_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason, true);
+        r = manager_set_device_state(m, s, fault ? DEV_FAILED : DEV_DRAINING, reason, true);
         if (r < 0)
                 return manager_state_error(m, r, ret_msg);
         s->fault = fault;
         /* Fence now, within the call (a cgroup that holds device memory is fenced on a worker:
          * the kernel moves its pages inside that write); the evacuation runs in the next cycle,
          * right after the reply, so the caller is not held for as long as moving pages takes. */
-        (void) manager_cycle(m);
-        s = find_state(m, device, false);
+        (void) manager_apply_settings(m, NULL);
+        s = manager_find_device_state(m, device, false);
         if (s)
                 s->evacuation_pending = true;
-        manager_schedule_cycle(m);
+        manager_request_cycle(m);
         return JOB_OK;
 }
 
 int manager_resume(Manager *m, const char *device, char **ret_msg)
 {
-        DeviceState *s = find_state(m, device, false);
+        DeviceState *s = manager_find_device_state(m, device, false);
         int r;
 
         *ret_msg = NULL;
@@ -312,7 +94,7 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
         if (s->state == DEV_DRAINING && (s->evacuation_pending || manager_device_evacuating(m, device))) {
                 return msg_printf(ret_msg, JOB_NOT_ONLINE, "device '%s' is still being drained", device);
         }
-        r = set_state(m, s, DEV_ONLINE, "resumed", true);
+        r = manager_set_device_state(m, s, DEV_ONLINE, "resumed", true);
         if (r < 0)
                 return manager_state_error(m, r, ret_msg);
         s->evacuation_pending = false;
@@ -323,7 +105,8 @@ int manager_resume(Manager *m, const char *device, char **ret_msg)
                 if (owner)
                         manager_move_cancel(m, owner); /* a failed device's evacuation */
         }
-        (void) manager_cycle(m); /* onlines the blocks (movable) and reopens the jobs */
+        (void) manager_apply_settings(m, NULL); /* onlines the blocks (movable) and reopens the jobs */
+        manager_request_cycle(m);
         return JOB_OK;
 }
 
@@ -410,7 +193,8 @@ static unsigned offline_blocks(Manager *m, const cdm_device *d)
 /* Each step of an evacuation is announced with the device's current state. */
 static void announce(Manager *m, DeviceState *s, const char *step)
 {
-        bus_emit_device_state(m, s->name, dev_state_to_string(s->state), step);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_DEVICE_STATE, .device = s->name,
+                                         .text = dev_state_to_string(s->state), .text2 = step });
 }
 
 typedef struct EvacuateDone {
@@ -433,7 +217,7 @@ static void evacuate_finish(void *userdata, const char *owner, const ExecResult 
 {
         EvacuateDone *ed = userdata;
         Manager *m = ed->m;
-        DeviceState *s = find_state(m, ed->device, false);
+        DeviceState *s = manager_find_device_state(m, ed->device, false);
         _cleanup_free_ char *who = NULL;
         const cdm_device *d;
         unsigned left;
@@ -459,7 +243,7 @@ static void evacuate_finish(void *userdata, const char *owner, const ExecResult 
         announce(m, s, "page cache reclaimed where the kernel can; offlining the memory blocks");
         left = offline_blocks(m, d);
         if (left == 0) {
-                (void) set_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
+                (void) manager_set_device_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
                                 s->fault ? "evacuated after a fault" : "evacuated, memory offline", false);
                 return;
         }
@@ -472,7 +256,8 @@ static void evacuate_finish(void *userdata, const char *owner, const ExecResult 
                         reason = NULL;
                 log_error("Device %s: %s.", d->name, reason ?: "blocks cannot go offline");
                 s->reason = (free(s->reason), reason ? strdup(reason) : NULL);
-                bus_emit_device_state(m, s->name, dev_state_to_string(s->state), reason ?: "");
+                manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_DEVICE_STATE, .device = s->name,
+                                                 .text = dev_state_to_string(s->state), .text2 = reason ?: "" });
         }
 }
 
@@ -519,13 +304,13 @@ void manager_detect_faults(Manager *m)
 {
         /* The devices file was damaged beyond telling whose record it was: fail them all. */
         for (size_t i = 0; m->devices_unknown && m->layout && i < m->layout->n_devices; i++) {
-                DeviceState *s = find_state(m, m->layout->devices[i].name, true);
+                DeviceState *s = manager_find_device_state(m, m->layout->devices[i].name, true);
 
                 if (!s || s->state == DEV_FAILED)
                         continue;
                 s->fault = true;
                 s->evacuation_pending = true;
-                (void) set_state(m, s, DEV_FAILED, "the devices state file was damaged: Resume brings it back", false);
+                (void) manager_set_device_state(m, s, DEV_FAILED, "the devices state file was damaged: Resume brings it back", false);
         }
         if (m->layout)
                 m->devices_unknown = false;
@@ -533,7 +318,7 @@ void manager_detect_faults(Manager *m)
 
         for (size_t i = 0; m->layout && m->topo && !m->dry_run && i < m->layout->n_devices; i++) {
                 const cdm_device *d = &m->layout->devices[i];
-                DeviceState *s = find_state(m, d->name, true);
+                DeviceState *s = manager_find_device_state(m, d->name, true);
                 _cleanup_free_ char *why = NULL;
                 uint64_t failures = 0;
                 unsigned online = 0;
@@ -558,7 +343,7 @@ void manager_detect_faults(Manager *m)
                         if (why) {
                                 s->fault = true;
                                 s->evacuation_pending = true;
-                                (void) set_state(m, s, DEV_FAILED, why, false);
+                                (void) manager_set_device_state(m, s, DEV_FAILED, why, false);
                         }
                 }
                 s->memory_failures_seen = failures;
@@ -573,7 +358,7 @@ void manager_watch_devices(Manager *m)
 {
         for (size_t i = 0; m->layout && m->topo && i < m->layout->n_devices; i++) {
                 const cdm_device *d = &m->layout->devices[i];
-                DeviceState *s = find_state(m, d->name, false);
+                DeviceState *s = manager_find_device_state(m, d->name, false);
 
                 if (s && s->evacuation_pending && !m->dry_run) {
                         _cleanup_free_ char *name = strdup(d->name);

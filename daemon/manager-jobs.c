@@ -22,12 +22,13 @@
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
 #include "log.h"
-#include "manager-bus.h"
+#include "manager-apply.h"
 #include "manager-damon.h"
-#include "manager-devices.h"
+#include "manager-device-state.h"
 #include "manager-jobs.h"
 #include "manager-migrate.h"
 #include "manager-move.h"
+#include "manager-store.h"
 #include "migrate.h"
 #include "move-plan.h"
 #include "sys.h"
@@ -140,12 +141,6 @@ static void restore_memcg(Manager *m, cdm_job *j)
         }
 }
 
-int manager_state_error(Manager *m, int r, char **ret_msg)
-{
-        return msg_printf(ret_msg, JOB_STATE, "cannot save the change in %s: %s; nothing was changed",
-                        m->config->state_dir, strerror(-r));
-}
-
 /* A static job ([job] section) whose cgroup exists gets its memcg limits raised like a granted
  * one: the values before are saved in its record first, once; the limits follow the quota. */
 void manager_raise_static_jobs(Manager *m)
@@ -217,7 +212,7 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         /* Only the tiered jobs make the DAMON configuration. */
         if (p == CDM_POLICY_TIERED)
                 manager_damon_sync(m);
-        bus_emit_job_added(m, id);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_ADDED, .id = id });
         return JOB_OK;
 }
 
@@ -271,7 +266,7 @@ static void revoke_finish(void *userdata, const char *owner, const ExecResult *r
         if (res->error)
                 log_warning_errno(res->error, "Job %s: not every page could be moved back: %s", d->gone.id,
                                 res->error_text);
-        bus_emit_job_removed(m, d->gone.id, d->reason);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_REMOVED, .id = d->gone.id, .text = d->reason });
 }
 
 int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_msg)
@@ -314,7 +309,7 @@ int manager_revoke(Manager *m, const char *id, const char *reason, char **ret_ms
         /* The fence is written now, or in a worker when the kernel has the job's pages to
          * move first; the next cycle closes what the grant opened above the job. */
         (void) manager_fence_cgroup(m, done->gone.cgroup);
-        manager_schedule_cycle(m);
+        manager_request_cycle(m);
         /* Whatever the cpuset move left behind goes back too, in the executor, after the fence;
          * JobRemoved follows when it is back. */
         d = m->layout ? cdm_layout_find_device(m->layout, done->gone.device) : NULL;
@@ -353,10 +348,10 @@ int manager_set_quota(Manager *m, const char *id, uint64_t quota, char **ret_msg
         /* The memcg limits: their saved values plus the new quota. */
         raise_memcg(m, j);
         log_info("Quota of job %s set to %llu bytes.", id, (unsigned long long) quota);
-        bus_emit_job_changed(m, j);
-        bus_emit_device_changed(m, j->device);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_CHANGED, .id = j->id });
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_DEVICE_CHANGED, .device = j->device });
         manager_damon_sync(m);
-        (void) manager_cycle(m); /* the audit moves any excess back at once */
+        manager_request_cycle(m); /* its audit moves any excess back */
         return JOB_OK;
 }
 
@@ -389,9 +384,9 @@ int manager_set_policy(Manager *m, const char *id, const char *policy, char **re
                         return manager_state_error(m, r, ret_msg);
                 }
         }
-        bus_emit_job_changed(m, j);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_CHANGED, .id = j->id });
         manager_damon_sync(m);
-        (void) manager_cycle(m);
+        manager_request_cycle(m);
         return JOB_OK;
 }
 
@@ -416,7 +411,7 @@ int manager_drop_job(Manager *m, const char *id, const char *reason)
                         manager_move_cancel(m, owner);
         }
         cdm_jobs_remove(&m->jobs, id);
-        bus_emit_job_removed(m, copy, reason);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_REMOVED, .id = copy, .text = reason });
         return 0;
 }
 
@@ -434,7 +429,7 @@ void manager_drop_vanished_jobs(Manager *m)
                 log_info("Job %s: cgroup %s is gone, dropping the job.", j->id, j->cgroup);
                 cdm_jobs_remove(&m->jobs, j->id);
                 if (id)
-                        bus_emit_job_removed(m, id, "cgroup-gone");
+                        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_REMOVED, .id = id, .text = "cgroup-gone" });
         }
 }
 
@@ -487,7 +482,7 @@ static void job_move_finish(void *userdata, const char *owner, const ExecResult 
         if (j->state == CDM_JOB_OVER_QUOTA && j->device_bytes <= j->quota)
                 j->state = CDM_JOB_ACTIVE;
         if (res->moved || j->state != old)
-                bus_emit_job_changed(m, j);
+                manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_CHANGED, .id = j->id });
 }
 
 /* Queue moving up to @budget bytes of the job's pages off the device (@to_system) or onto it. */
@@ -539,7 +534,8 @@ void manager_enforce_jobs(Manager *m)
                                         "Job %s uses %llu bytes of %s, over its quota of %llu: moving the excess back.",
                                         j->id, (unsigned long long) j->device_bytes, j->device,
                                         (unsigned long long) j->quota);
-                        bus_emit_quota_exceeded(m, j);
+                        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_QUOTA_EXCEEDED, .id = j->id,
+                                                         .bytes = j->device_bytes, .limit = j->quota });
                 }
                 if (v.cancel)
                         manager_move_cancel(m, owner);
@@ -548,6 +544,6 @@ void manager_enforce_jobs(Manager *m)
                         (void) job_move(m, j, d, v.to_system, v.bytes);
                 }
                 if (j->state != old || j->device_bytes != before_dev || j->system_bytes != before_sys)
-                        bus_emit_job_changed(m, j);
+                        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_JOB_CHANGED, .id = j->id });
         }
 }

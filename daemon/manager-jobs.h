@@ -1,25 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "manager.h"
+#include "manager-errors.h"
+#include "manager-data.h"
 
-typedef enum JobError {
-        JOB_OK = 0,
-        JOB_INVALID,
-        JOB_NO_DEVICE,
-        JOB_NO_CGROUP,
-        JOB_EXISTS,
-        JOB_NOT_ONLINE,
-        JOB_CAPACITY,
-        JOB_TOO_MANY,
-        JOB_NOT_SUPPORTED,
-        JOB_NO_JOB,
-        JOB_STATE, /* the change cannot be saved in state_dir: nothing was changed */
-        _JOB_ERROR_MAX,
-} JobError;
-
-/* JOB_STATE with a message naming the cause @r of a failed save, for any change's caller. */
-int manager_state_error(Manager *m, int r, char **ret_msg);
 /* Each returns JOB_OK, a JobError with *ret_msg (heap, may be NULL), or a negative errno. */
 int manager_grant(Manager *m, const char *id, const char *cgroup, const char *device,
                 uint64_t quota, const char *policy, char **ret_msg);

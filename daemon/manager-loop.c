@@ -27,6 +27,7 @@
 #include "manager-loop.h"
 #include "manager-migrate.h"
 #include "manager-self.h"
+#include "manager.h"
 #include "util/strv.h"
 
 #define INOTIFY_WATCHES_MAX 4096
@@ -34,6 +35,7 @@
 typedef struct Watchers {
         ev_timer audit;
         ev_idle soon;
+        ev_prepare prepare;
         ev_signal sigterm, sigint, sighup;
         ev_io inotify;
         ev_timer modified; /* a watched file was written: check soon, at most every 10 ms */
@@ -220,10 +222,22 @@ static void run_cycle(Manager *m)
                         m->plan_failures);
 }
 
-void manager_schedule_cycle(Manager *m)
+/*
+ * Right before the loop blocks: a cycle that someone asked for (manager_request_cycle()) runs
+ * soon, from the idle watcher, so a burst of requests costs one; a reload's new audit
+ * interval takes effect.
+ */
+static void on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 {
-        if (m->watchers)
-                ev_idle_start(m->loop, &W(m)->soon);
+        Manager *m = p->data;
+        double interval = (double) m->config->audit_interval_usec / 1e6;
+
+        if (m->cycle_requested)
+                ev_idle_start(loop, &W(m)->soon);
+        if (W(m)->audit.repeat != interval) {
+                ev_timer_set(&W(m)->audit, 0., interval);
+                ev_timer_again(loop, &W(m)->audit);
+        }
 }
 
 static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
@@ -277,49 +291,6 @@ static void on_stop(struct ev_loop *loop, ev_signal *s, int revents)
         ev_break(loop, EVBREAK_ALL);
 }
 
-int manager_reload(Manager *m, char **ret_errors)
-{
-        cdm_config *c = NULL;
-        int r;
-
-        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
-                        (unsigned long long) (ev_now(m->loop) * 1e6));
-        r = cdm_config_load(m->config_path, true, &c, ret_errors);
-        if (r >= 0 && !streq(c->state_dir, m->config->state_dir)) {
-                /* The store is locked and read once: moving it under a running daemon would
-                 * leave its records behind. */
-                if (asprintf(ret_errors, "%s: state_dir cannot change while cdmd runs ('%s' -> '%s'); "
-                                    "restart cdmd to move it", m->config_path, m->config->state_dir, c->state_dir) < 0)
-                        *ret_errors = NULL;
-                cdm_config_free(c);
-                c = NULL;
-                r = -EINVAL;
-        }
-        if (r < 0) {
-                /* "file:line: message" lines: one log line each. */
-                for (const char *p = *ret_errors ?: ""; *p;) {
-                        size_t n = strcspn(p, "\n");
-
-                        log_error("%.*s", (int) n, p);
-                        p += n + (p[n] == '\n');
-                }
-                log_error_errno(r, "Configuration '%s' is invalid, reload ignored: %m", m->config_path);
-        } else {
-                cdm_config_free(m->config);
-                m->config = c;
-                if (m->executor) /* the new cap for the moves under way too */
-                        executor_set_bandwidth(m->executor, m->config->bandwidth_mbps * 1000000ULL);
-                (void) manager_set_grants_from_config(m);
-                bus_emit_manager_changed(m, "AuditIntervalUSec");
-                ev_timer_set(&W(m)->audit, 0., (double) m->config->audit_interval_usec / 1e6);
-                ev_timer_again(m->loop, &W(m)->audit);
-                log_info("Configuration reloaded.");
-                ev_idle_start(m->loop, &W(m)->soon);
-        }
-        (void) sd_notify(false, "READY=1");
-        return r;
-}
-
 static void on_reload(struct ev_loop *loop, ev_signal *s, int revents)
 {
         _cleanup_free_ char *errors = NULL;
@@ -346,6 +317,9 @@ int manager_run(Manager *m)
 
         ev_timer_init(&w.audit, on_audit, interval, interval);
         ev_idle_init(&w.soon, on_soon);
+        ev_prepare_init(&w.prepare, on_prepare);
+        w.prepare.data = m;
+        ev_prepare_start(m->loop, &w.prepare);
         ev_timer_init(&w.modified, on_modified, MODIFIED_DELAY, 0.);
         w.modified.data = m;
         ev_signal_init(&w.sigterm, on_stop, SIGTERM);
@@ -373,6 +347,7 @@ int manager_run(Manager *m)
         ev_run(m->loop, 0);
 
         ev_timer_stop(m->loop, &w.modified);
+        ev_prepare_stop(m->loop, &w.prepare);
         m->executor = executor_free(m->executor); /* cancels the moves, runs their callbacks */
         manager_migrations_free(m); /* their timers live on this loop */
         manager_bus_stop(m);

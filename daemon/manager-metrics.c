@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "manager-devices.h"
+#include "manager-device-state.h"
 #include "manager-metrics.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"

@@ -16,9 +16,8 @@
 #include "cgroup-backend.h"
 #include "ctx-roots.h"
 #include "log.h"
-#include "manager-bus.h"
-#include "manager-devices.h"
-#include "manager-jobs.h"
+#include "manager-device-state.h"
+#include "manager-errors.h"
 #include "manager-migrate.h"
 #include "manager-move.h"
 #include "migrate.h"
@@ -107,7 +106,10 @@ static void finish(Migration *g, MigrationState state)
                         (unsigned long long) g->moved, (unsigned long long) g->stats.bytes_failed,
                         (unsigned long long) ((g->finished_usec - g->started_usec) / 1000),
                         (unsigned long long) g->stats.calls, (unsigned long long) g->stats.call_usec_max);
-        bus_emit_migration(m, g, true);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_MIGRATION_CHANGED, .number = g->id });
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_MIGRATION_FINISHED, .number = g->id, .id = g->job,
+                                        .bytes = g->moved, .limit = g->stats.bytes_failed,
+                                        .text = migration_state_to_string(state) });
 }
 
 static void on_progress(struct ev_loop *loop, ev_timer *t, int revents)
@@ -120,7 +122,7 @@ static void on_progress(struct ev_loop *loop, ev_timer *t, int revents)
                 manager_move_cancel(g->m, g->owner);
         if (g->m->executor && executor_progress(g->m->executor, g->owner, &p) && p.bytes_moved != g->moved) {
                 g->moved = p.bytes_moved;
-                bus_emit_migration(g->m, g, false);
+                manager_event(g->m, &(ManagerEvent){ .kind = MANAGER_EVENT_MIGRATION_CHANGED, .number = g->id });
         }
 }
 
@@ -155,7 +157,8 @@ static int make_room(Manager *m)
         if (m->n_migrations >= MIGRATIONS_MAX) {
                 for (size_t i = 0; i < m->n_migrations; i++)
                         if (m->migrations[i]->state != MIGRATION_RUNNING) {
-                                bus_emit_migration_removed(m, m->migrations[i]);
+                                manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_MIGRATION_REMOVED,
+                                                                  .number = m->migrations[i]->id });
                                 migration_free(m->migrations[i]);
                                 memmove(&m->migrations[i], &m->migrations[i + 1],
                                                 (m->n_migrations - i - 1) * sizeof(Migration *));
@@ -214,7 +217,7 @@ int manager_migrate(Manager *m, const char *job, const char *target, uint64_t by
         g->timer.data = g;
         ev_timer_start(m->loop, &g->timer);
         m->migrations[m->n_migrations++] = g;
-        bus_emit_migration_added(m, g);
+        manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_MIGRATION_ADDED, .number = g->id });
         *ret_id = g->id;
         /* Its callback may run before this returns (no executor threads): after the object. */
         (void) manager_move_cgroup_submit(m, &(ExecRequest){ .owner = g->owner, .prio = CDM_MOVE_POLICY,

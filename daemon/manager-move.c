@@ -191,3 +191,14 @@ void manager_move_cancel(Manager *m, const char *owner)
         if (m->executor && executor_cancel(m->executor, owner) > 0)
                 log_debug("Cancelled the page moves of %s.", owner);
 }
+
+void manager_spill_repaired(Manager *m, const char *owner, const char *device, uint64_t bytes)
+{
+        m->repaired_bytes += bytes;
+        /* The audit that found it, unless a newer one replaced it meanwhile. */
+        for (size_t i = 0; i < m->audit.n_items; i++)
+                if (streq(m->audit.items[i].owner, owner) && streq(m->audit.items[i].device, device))
+                        m->audit.items[i].repaired += bytes;
+        if (bytes)
+                manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_SPILL_REPAIRED, .id = owner, .device = device, .bytes = bytes });
+}

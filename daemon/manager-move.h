@@ -2,7 +2,7 @@
 #pragma once
 
 #include "executor.h"
-#include "manager.h"
+#include "manager-data.h"
 #include "migrate.h"
 
 /* Bytes (anon + file) a cgroup has on @nodes, from its memory.numa_stat; 0 when unreadable. */
@@ -22,6 +22,8 @@ int manager_move_cgroup_submit(Manager *m, const ExecRequest *req);
 int manager_write_submit(Manager *m, const ExecRequest *req);
 /* Whether a write of @object is queued or running. */
 bool manager_writing(Manager *m, const char *object);
+/* @bytes of @owner's spill on @device are back (a repair's move, a sweep): counted, announced. */
+void manager_spill_repaired(Manager *m, const char *owner, const char *device, uint64_t bytes);
 /* Whether moves of @owner are queued, running, or ended and not yet reported. */
 bool manager_moving(Manager *m, const char *owner);
 /* Whether a move of @cgroup's own pages (a revoke, a job's move) is queued or running. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "manager.h"
+#include "manager-data.h"
 
 /* After each audit's repairs: the numa_miss/numa_foreign deltas of every device (numa-miss.h),
  * alarmed on when a cgroup without a grant caused them. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "manager.h"
+#include "manager-data.h"
 
 /* Where the daemon runs (m->self_cgroup; NULL in the root cgroup or below --root). */
 int manager_find_self(Manager *m);

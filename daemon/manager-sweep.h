@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "manager.h"
+#include "manager-data.h"
 
 /* After an audit: spill that the process repair left is swept back by DAMON (lib/sweep.h),
  * or, on a kernel that cannot, reported once. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bus-util.h"
-#include "manager-bus.h"
+#include "bus-names.h"
 #include "manager-migrate.h"
 #include "migration-bus.h"
 #include "util/parse-util.h"
@@ -104,37 +104,45 @@ int bus_add_migration_vtable(Manager *m)
         return r < 0 ? r : sd_bus_add_node_enumerator(m->bus, NULL, CDM_BUS_MIGRATION_PREFIX, enumerate_migrations, m);
 }
 
-void bus_emit_migration(Manager *m, const Migration *g, bool finished)
+void bus_emit_migration(Manager *m, unsigned id)
 {
         char path[64];
 
         if (!m->bus)
                 return;
-        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", migration_id(g));
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", id);
         (void) sd_bus_emit_properties_changed(m->bus, path, CDM_BUS_MIGRATION, "MovedBytes", "FailedBytes",
                         "State", "FinishedUSec", NULL);
-        if (finished)
-                (void) sd_bus_emit_signal(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, "MigrationFinished", "ostts",
-                                path, migration_job(g), migration_moved(g), migration_failed(g),
-                                migration_state_to_string(migration_state(g)));
 }
 
-void bus_emit_migration_added(Manager *m, const Migration *g)
+void bus_emit_migration_finished(Manager *m, unsigned id, const char *job, uint64_t moved, uint64_t failed,
+                const char *state)
 {
         char path[64];
 
         if (!m->bus)
                 return;
-        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", migration_id(g));
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", id);
+        (void) sd_bus_emit_signal(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, "MigrationFinished", "ostts", path, job,
+                        moved, failed, state);
+}
+
+void bus_emit_migration_added(Manager *m, unsigned id)
+{
+        char path[64];
+
+        if (!m->bus)
+                return;
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", id);
         (void) sd_bus_emit_object_added(m->bus, path);
 }
 
-void bus_emit_migration_removed(Manager *m, const Migration *g)
+void bus_emit_migration_removed(Manager *m, unsigned id)
 {
         char path[64];
 
         if (!m->bus)
                 return;
-        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", migration_id(g));
+        (void) snprintf(path, sizeof(path), CDM_BUS_MIGRATION_PREFIX "/%u", id);
         (void) sd_bus_emit_object_removed(m->bus, path);
 }

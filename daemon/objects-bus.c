@@ -12,7 +12,7 @@
 
 #include "bus-util.h"
 #include "log.h"
-#include "manager-bus.h"
+#include "bus-names.h"
 #include "manager-devices.h"
 #include "objects-bus.h"
 
@@ -313,21 +313,21 @@ void bus_emit_job_removed(Manager *m, const char *id, const char *reason)
         }
 }
 
-void bus_emit_job_changed(Manager *m, const cdm_job *j)
+void bus_emit_job_changed(Manager *m, const char *id)
 {
         _cleanup_free_ char *path = NULL;
 
-        if (!m->bus || !(path = bus_job_path(j->id)))
+        if (!m->bus || !cdm_jobs_find(&m->jobs, id) || !(path = bus_job_path(id)))
                 return;
         (void) sd_bus_emit_properties_changed(m->bus, path, CDM_BUS_JOB, "QuotaBytes", "DeviceBytes",
                         "SystemBytes", "Policy", "State", "MovedToDeviceBytes", "MovedToSystemBytes", NULL);
 }
 
-void bus_emit_quota_exceeded(Manager *m, const cdm_job *j)
+void bus_emit_quota_exceeded(Manager *m, const char *id, uint64_t bytes, uint64_t quota)
 {
         if (m->bus)
-                (void) sd_bus_emit_signal(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, "QuotaExceeded", "stt", j->id,
-                                j->device_bytes, j->quota);
+                (void) sd_bus_emit_signal(m->bus, CDM_BUS_PATH, CDM_BUS_MANAGER, "QuotaExceeded", "stt", id,
+                                bytes, quota);
 }
 
 void bus_emit_spill(Manager *m, const char *signal, const char *owner, const char *device, uint64_t bytes)
