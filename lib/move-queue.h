@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The scheduling half of the daemon's page-move executor (daemon/executor.c), pure so that it
+ * The scheduling half of the daemon's page-move executor (daemon/core/executor.c), pure so that it
  * is unit-tested without threads, clocks or root:
  *   - a queue of move tasks by priority (fence > fault > drain > revoke > quota > repair > policy),
  *     first in, first out within a priority, with the removal of an owner's tasks;

@@ -2,7 +2,7 @@
 /*
  * Benchmark, run inside the VM (tests/bench/run-bench-executor.sh): 8 processes of 64 MiB
  * each (4 KiB pages) moved from node 0 (system) to node 1 (device) and back by
- *   - cdmd's executor (daemon/executor.c) with 1 and with 2 workers, as a whole job (what
+ *   - cdmd's executor (daemon/core/executor.c) with 1 and with 2 workers, as a whole job (what
  *     Revoke and drains use: migrate_pages, then move_pages for what is left) and in page
  *     batches (what quotas and Migrate use);
  *   - numactl's migratepages, one process after another, and for all processes at once;

@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# daemon-layers.sh DAEMON-DIR: the daemon's own files include each other in one direction
-# only. Each module (a .c and its .h) has a layer below; a file may include the headers of
+# daemon-layers.sh DIR...: the daemon's own files (daemon/core, daemon/bus, daemon/cdmd)
+# include each other in one direction only. Each module (a .c and its .h) has a layer below; a file may include the headers of
 # lower layers and its own, never one of its layer or above, so there is no import circle.
 # A file of no layer fails too: a new module is placed here on purpose.
 set -eu
-dir=${1:?usage: daemon-layers.sh DAEMON-DIR}
+[ $# -gt 0 ] || { echo "usage: daemon-layers.sh DIR..."; exit 2; }
 
 layers='
 0 log
@@ -36,7 +36,14 @@ rank() {
 
 status=0
 checked=0
-for f in "$dir"/*.c "$dir"/*.h; do
+# Whether a header is the daemon's (not the library's, cdm/ or util/).
+ours() {
+	for d in $dirs; do [ -e "$d/$1.h" ] && return 0; done
+	return 1
+}
+
+dirs="$*"
+for f in $(for d in $dirs; do ls "$d"/*.c "$d"/*.h; done); do
 	base=$(basename "$f")
 	mod=${base%.*}
 	own=$(rank "$mod")
@@ -46,7 +53,7 @@ for f in "$dir"/*.c "$dir"/*.h; do
 		continue
 	fi
 	for inc in $(sed -n 's/^#include "\([^"/]*\)\.h"$/\1/p' "$f"); do
-		[ -e "$dir/$inc.h" ] || continue # the library's, or cdm/, util/
+		ours "$inc" || continue
 		[ "$inc" = "$mod" ] && continue
 		r=$(rank "$inc")
 		if [ -z "$r" ]; then
@@ -59,6 +66,6 @@ for f in "$dir"/*.c "$dir"/*.h; do
 		checked=$((checked + 1))
 	done
 done
-[ "$checked" -gt 0 ] || { echo "no include checked in $dir"; exit 1; }
+[ "$checked" -gt 0 ] || { echo "no include checked in $dirs"; exit 1; }
 [ $status -eq 0 ] && echo "daemon layers: $checked includes, all downward"
 exit $status

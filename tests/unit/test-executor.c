@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The page-move executor (daemon/executor.c) with one worker thread against the fake kernel
+ * The page-move executor (daemon/core/executor.c) with one worker thread against the fake kernel
  * of fake-sys.h: a request's callback runs in the loop thread, never inside submit; the byte
  * budget stops a request; a cancel wakes a task that waits for the bandwidth cap and its
  * callback says so; a more urgent task takes the worker from one waiting for the cap;
