@@ -27,6 +27,7 @@
 #include "executor.h"
 #include "sys.h"
 #include "util/macro.h"
+#include "util/strv.h"
 #include "util/time-util.h"
 
 typedef struct ExecGroup {
@@ -36,7 +37,10 @@ typedef struct ExecGroup {
         cdm_nodemask from, to;
         uint64_t budget;
         char *cgroup;
-        char *write_object, *write_value; /* a write, not a move */
+        char **writes;      /* object, value pairs: a write, not a move */
+        size_t n_writes;
+        unsigned write_tries;
+        int *write_results;
         cdm_move_item *parked;            /* tasks waiting for a write of the cgroup */
         bool capped;
         uint64_t base;     /* the cgroup's bytes on "to" when submitted */
@@ -130,8 +134,8 @@ static void group_free(ExecGroup *g)
                 free(g->userdata);
         free(g->owner);
         free(g->cgroup);
-        free(g->write_object);
-        free(g->write_value);
+        strv_free_n(g->writes, 2 * g->n_writes);
+        free(g->write_results);
         free(g->error_text);
         free(g);
 }
@@ -140,7 +144,7 @@ static void group_free(ExecGroup *g)
 static bool write_pending(Executor *e, const char *cgroup)
 {
         for (ExecGroup *g = e->groups; g; g = g->next)
-                if (g->write_object && streq(g->cgroup, cgroup))
+                if (g->writes && g->cgroup && streq(g->cgroup, cgroup))
                         return true;
         return false;
 }
@@ -187,7 +191,7 @@ static void group_end(Executor *e, ExecGroup *g)
         g->next = e->ended;
         e->ended = g;
         ev_async_send(e->loop, &e->async);
-        if (g->write_object)
+        if (g->writes && g->cgroup)
                 release_parked(e, g->cgroup);
 }
 
@@ -257,25 +261,34 @@ static int step(Executor *e, ExecTask *t, uint64_t limit, cdm_migrate_stats *st,
         return r;
 }
 
-/* Under the lock; returns with it held, the write done. */
-static void run_write(Executor *e, ExecTask *t)
+/* Under the lock; returns with it held, the writes done. */
+static void run_writes(Executor *e, ExecTask *t)
 {
         ExecGroup *g = t->g;
-        int r;
+        int r = 0;
 
-        if (e->stop || g->cancelled) {
-                task_end(e, t);
-                return;
-        }
         pthread_mutex_unlock(&e->lock);
         r = cdm_ctx_new(e->root, &t->ctx);
-        if (r >= 0)
-                r = cdm_apply_write(t->ctx, g->write_object, g->write_value);
-        pthread_mutex_lock(&e->lock);
-        if (r < 0) {
-                g->error = r;
-                g->error_text = strdup(t->ctx ? cdm_ctx_last_error(t->ctx) : "");
+        for (size_t i = 0; i < g->n_writes; i++) {
+                int w = r;
+
+                for (unsigned k = 0; w >= 0 && (k == 0 || k < g->write_tries); k++) {
+                        if (e->stop || g->cancelled) { /* read unlocked: at worst one write more */
+                                w = -ECANCELED;
+                                break;
+                        }
+                        w = cdm_apply_write(t->ctx, g->writes[2 * i], g->writes[2 * i + 1]);
+                        if (w != -EBUSY && w != -EAGAIN)
+                                break;
+                }
+                g->write_results[i] = w;
         }
+        pthread_mutex_lock(&e->lock);
+        for (size_t i = 0; i < g->n_writes && g->error == 0; i++)
+                if (g->write_results[i] < 0 && g->write_results[i] != -ECANCELED) {
+                        g->error = g->write_results[i];
+                        g->error_text = strdup(t->ctx ? cdm_ctx_last_error(t->ctx) : "");
+                }
         task_end(e, t);
 }
 
@@ -284,8 +297,11 @@ static void run_task(Executor *e, ExecTask *t)
 {
         ExecGroup *g = t->g;
 
-        if (g->write_object) {
-                run_write(e, t);
+        if (g->writes) {
+                if (e->stop || g->cancelled)
+                        task_end(e, t);
+                else
+                        run_writes(e, t);
                 return;
         }
         for (;;) {
@@ -386,6 +402,8 @@ void executor_dispatch(Executor *e)
                         .error = g->error,
                         .error_text = g->error_text ?: "",
                         .usec = g->end_usec - g->start_usec,
+                        .write_results = g->write_results,
+                        .n_writes = g->n_writes,
                 };
 
                 fifo = g->next;
@@ -507,9 +525,21 @@ void executor_set_bandwidth(Executor *e, uint64_t bytes_per_sec)
         pthread_mutex_unlock(&e->lock);
 }
 
+static char **copy_strings(const char *const *v, size_t n)
+{
+        char **c = calloc(n, sizeof(char *));
+
+        for (size_t i = 0; c && i < n; i++)
+                if (!(c[i] = strdup(v[i] ?: ""))) {
+                        strv_free_n(c, i);
+                        return NULL;
+                }
+        return c;
+}
+
 int executor_submit(Executor *e, const ExecRequest *req)
 {
-        size_t n = req->write_object ? 1 : req->n_pids;
+        size_t n = req->n_writes ? 1 : req->n_pids;
         ExecTask **tasks = NULL;
         bool park;
         ExecGroup *g;
@@ -521,26 +551,30 @@ int executor_submit(Executor *e, const ExecRequest *req)
                 .to = req->to, .budget = req->budget, .cgroup = req->cgroup ? strdup(req->cgroup) : NULL,
                 .capped = req->capped, .base = req->cgroup_base, .measured = req->cgroup_base,
                 .tasks = n, .left = n, .start_usec = mono_usec(), .done = req->done };
-        if (req->write_object) {
-                g->write_object = strdup(req->write_object);
-                g->write_value = strdup(req->write_value ?: "");
+        if (req->n_writes) {
+                g->writes = copy_strings(req->writes, 2 * req->n_writes);
+                g->write_results = calloc(req->n_writes, sizeof(int));
+                g->n_writes = req->n_writes;
+                g->write_tries = req->write_tries;
+                for (size_t i = 0; g->write_results && i < req->n_writes; i++)
+                        g->write_results[i] = -ECANCELED;
         }
         tasks = calloc(MAX(n, (size_t) 1), sizeof(*tasks));
         if (!g->owner || (req->cgroup && !g->cgroup) || !tasks ||
-                        (req->write_object && (!g->write_object || !g->write_value || !g->cgroup)))
+                        (req->n_writes && (!g->writes || !g->write_results)))
                 goto oom;
         for (size_t i = 0; i < n; i++) {
                 tasks[i] = calloc(1, sizeof(ExecTask));
                 if (!tasks[i])
                         goto oom;
                 *tasks[i] = (ExecTask){ .item = { .prio = req->prio, .owner = g }, .g = g,
-                        .pid = req->write_object ? 0 : req->pids[i] };
+                        .pid = req->n_writes ? 0 : req->pids[i] };
         }
         g->userdata = req->userdata;
         g->free_userdata = req->free_userdata;
 
         pthread_mutex_lock(&e->lock);
-        park = req->after_write && g->cgroup && !g->write_object && write_pending(e, g->cgroup);
+        park = req->after_write && g->cgroup && !g->writes && write_pending(e, g->cgroup);
         g->next = e->groups;
         e->groups = g;
         for (size_t i = n; park && i-- > 0;) {
@@ -569,8 +603,8 @@ oom:
         free(tasks);
         free(g->owner);
         free(g->cgroup);
-        free(g->write_object);
-        free(g->write_value);
+        strv_free_n(g->writes, 2 * g->n_writes);
+        free(g->write_results);
         free(g);
         return -ENOMEM;
 }
@@ -642,7 +676,8 @@ bool executor_writing(Executor *e, const char *object)
 
         pthread_mutex_lock(&e->lock);
         for (ExecGroup *g = e->groups; g && !found; g = g->next)
-                found = g->write_object && streq(g->write_object, object);
+                for (size_t i = 0; g->writes && i < g->n_writes && !found; i++)
+                        found = streq(g->writes[2 * i], object);
         pthread_mutex_unlock(&e->lock);
         return found;
 }

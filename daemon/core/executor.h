@@ -38,6 +38,8 @@ typedef struct ExecResult {
         int error;       /* the first error other than a vanished process */
         const char *error_text;
         uint64_t usec;   /* from submission to the end */
+        const int *write_results; /* a write request's: one per write (not done: -ECANCELED) */
+        size_t n_writes;
 } ExecResult;
 
 typedef void (*ExecDoneFn)(void *userdata, const char *owner, const ExecResult *res);
@@ -55,10 +57,13 @@ typedef struct ExecRequest {
         ExecDoneFn done;    /* in the loop thread; may submit again */
         void *userdata;     /* freed with free() after done unless free_userdata is given */
         void (*free_userdata)(void *userdata);
-        /* Instead of moving processes: write @write_value to @write_object (a cgroup file
-         * named as in lib/plan.h) with cdm_apply_write(); @cgroup names its cgroup. The
-         * result's error is what the write returned, a vanished cgroup included. */
-        const char *write_object, *write_value;
+        /* Instead of moving processes: write each pair of @writes (@n_writes objects named as
+         * in lib/plan.h, each followed by its value) in this order with cdm_apply_write(),
+         * trying each up to @write_tries times while the kernel says EBUSY or EAGAIN (0: once).
+         * The result has what each write returned, a vanished target included. */
+        const char *const *writes;
+        size_t n_writes;
+        unsigned write_tries;
         /* Queue the processes only once no write of @cgroup is pending (a revoke's move
          * after its fence). */
         bool after_write;
@@ -88,7 +93,7 @@ bool executor_progress(Executor *e, const char *owner, ExecProgress *ret);
 /* Whether a request that counts @cgroup's memory (a revoke, a quota move) or writes one of
  * its files still runs. */
 bool executor_moving_cgroup(Executor *e, const char *cgroup);
-/* Whether a write of @object is queued or running. */
+/* Whether a write request of @object is queued or running. */
 bool executor_writing(Executor *e, const char *object);
 /* Run the callbacks of requests that ended (the loop does it on its own; for tests). */
 void executor_dispatch(Executor *e);

@@ -350,8 +350,8 @@ static int write_in_worker(Manager *m, const cdm_plan_item *it)
                 return log_error_errno(-ENOMEM, "Out of memory.");
         }
         r = manager_write_submit(m, &(ExecRequest){ .owner = owner, .prio = CDM_MOVE_FENCE, .cgroup = cgroup,
-                        .write_object = it->object, .write_value = it->desired, .done = fence_written,
-                        .userdata = w, .free_userdata = fence_write_free });
+                        .writes = (const char *const[]){ it->object, it->desired }, .n_writes = 1,
+                        .done = fence_written, .userdata = w, .free_userdata = fence_write_free });
         if (r <= 0) {
                 fence_write_free(w);
                 return r < 0 ? log_error_errno(r, "Out of memory.") : -EAGAIN;

@@ -10,7 +10,8 @@
  * move what processes still map there (migrate_pages, then move_pages; on the executor's
  * threads, the loop goes on meanwhile, and Resume waits until it is done); reclaim the node's page
  * cache where the kernel can (nodeN/reclaim, 6.17+); offline the memory blocks, which moves
- * every movable page left, page cache and shmem included. A block that will not go offline
+ * every movable page left, page cache and shmem included (both writes make the kernel move
+ * pages before they return, so they too run on a worker). A block that will not go offline
  * keeps the device draining, and the processes that still hold pages there are named.
  * Nothing is lost: a page is moved or stays where it was. A fault drain has no bandwidth cap.
  * States are kept in state_dir/devices so a drained device stays drained across restarts.
@@ -140,54 +141,55 @@ static char *holders(Manager *m, const cdm_device *d)
         return strbuf_steal(&b);
 }
 
-static void reclaim_page_cache(Manager *m, const cdm_device *d)
+/*
+ * What is left after the processes' pages: the nodes' page cache reclaimed where the kernel
+ * can (nodeN/reclaim, 6.17+), then every online block offlined, which moves every movable page
+ * left. Both make the kernel move or drop pages before the write returns, so they are one
+ * write request on a worker, in this order (EBUSY and EAGAIN tried again). Return: 0 or
+ * -ENOMEM; @ret_writes has object, value pairs (a reclaim, when @ret_reclaim, comes first).
+ */
+static int tail_writes(Manager *m, const cdm_device *d, char ***ret_writes, size_t *ret_n, size_t *ret_reclaim)
 {
-        for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
-                const cdm_node *n = cdm_topology_find_node(m->topo, (unsigned) id);
-                char path[64], value[32];
-                int r;
+        char **v = NULL;
+        size_t n = 0, cap = 0, reclaim = 0;
 
-                if (!n || n->mem.file_pages == 0)
-                        continue;
-                (void) snprintf(path, sizeof(path), "sys/devices/system/node/node%d/reclaim", id);
-                (void) snprintf(value, sizeof(value), "%llu", (unsigned long long) n->mem.file_pages);
-                r = cdm_apply_write(m->ctx, path, value);
-                if (r == -ENOENT)
-                        log_info("Node %d holds %llu bytes of page cache; this kernel has no per-node reclaim (6.17+), offlining moves it.",
-                                        id, (unsigned long long) n->mem.file_pages);
-                else if (r < 0)
-                        log_debug("Reclaim on node %d: %s", id, strerror(-r));
-        }
-}
+        for (int pass = 0; pass < 2; pass++)
+                for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
+                        const cdm_node *node = cdm_topology_find_node(m->topo, (unsigned) id);
 
-/* Offline every online block of the device. Return: number of blocks still online. */
-static unsigned offline_blocks(Manager *m, const cdm_device *d)
-{
-        unsigned left = 0;
+                        for (size_t i = 0; node && (pass == 0 ? i < 1 : i < node->n_blocks); i++) {
+                                char *o = NULL, *val = NULL;
 
-        for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
-                const cdm_node *n = cdm_topology_find_node(m->topo, (unsigned) id);
+                                if (pass == 0 && node->mem.file_pages == 0)
+                                        continue;
+                                if (pass == 1 && node->blocks[i].state == CDM_BLOCK_OFFLINE)
+                                        continue;
+                                if (n + 2 > cap) {
+                                        char **nv = realloc(v, (cap = MAX(cap * 2, (size_t) 16)) * sizeof(char *));
 
-                for (size_t i = 0; n && i < n->n_blocks; i++) {
-                        char object[96];
-                        int r = 0;
-
-                        if (n->blocks[i].state == CDM_BLOCK_OFFLINE)
-                                continue;
-                        (void) snprintf(object, sizeof(object), "sys/devices/system/memory/memory%u/state",
-                                        n->blocks[i].id);
-                        for (unsigned t = 0; t < OFFLINE_TRIES; t++) {
-                                r = cdm_apply_write(m->ctx, object, "offline");
-                                if (r != -EBUSY && r != -EAGAIN)
-                                        break;
-                        }
-                        if (r < 0) {
-                                log_warning_errno(r, "Failed to offline memory%u of %s: %m", n->blocks[i].id, d->name);
-                                left++;
+                                        if (!nv)
+                                                goto oom;
+                                        v = nv;
+                                }
+                                if (pass == 0 ? asprintf(&o, "sys/devices/system/node/node%d/reclaim", id) < 0 ||
+                                                                asprintf(&val, "%llu", (unsigned long long) node->mem.file_pages) < 0
+                                              : asprintf(&o, "sys/devices/system/memory/memory%u/state", node->blocks[i].id) < 0 ||
+                                                                !(val = strdup("offline"))) {
+                                        free(o);
+                                        goto oom;
+                                }
+                                v[n++] = o;
+                                v[n++] = val;
+                                reclaim += pass == 0;
                         }
                 }
-        }
-        return left;
+        *ret_writes = v;
+        *ret_n = n / 2;
+        *ret_reclaim = reclaim;
+        return 0;
+oom:
+        strv_free_n(v, n);
+        return -ENOMEM;
 }
 
 /* Each step of an evacuation is announced with the device's current state. */
@@ -212,15 +214,119 @@ static void evacuate_done_free(void *userdata)
         free(d);
 }
 
+/* The reclaim and offline writes of an evacuation, and what is needed when they are done. */
+typedef struct TailDone {
+        EvacuateDone *ed;
+        char **writes; /* object, value pairs */
+        size_t n_writes, n_reclaim;
+} TailDone;
+
+/* The blocks are offline, or some would not go: the device's state says which. */
+static void tail_finish(void *userdata, const char *owner, const ExecResult *res)
+{
+        TailDone *td = userdata;
+        Manager *m = td->ed->m;
+        DeviceState *s = manager_find_device_state(m, td->ed->device, false);
+        _cleanup_free_ char *who = NULL;
+        const cdm_device *d;
+        unsigned left = 0;
+
+        if (res->cancelled || !s || s->state == DEV_ONLINE || s->fault != td->ed->fault)
+                return;
+        for (size_t i = 0; i < res->n_writes; i++) {
+                int r = res->write_results[i];
+
+                if (i < td->n_reclaim) {
+                        if (r == -ENOENT)
+                                log_info("%s: this kernel has no per-node reclaim (6.17+), offlining moves the page cache.",
+                                                td->writes[2 * i]);
+                        else if (r < 0)
+                                log_debug("Reclaim %s: %s", td->writes[2 * i], strerror(-r));
+                } else if (r < 0) {
+                        log_warning_errno(r, "Failed to offline %s of %s: %m", td->writes[2 * i], td->ed->device);
+                        left++;
+                }
+        }
+        log_info("Device %s: page cache reclaimed and memory blocks offlined in %llu ms.", td->ed->device,
+                        (unsigned long long) (res->usec / 1000));
+        (void) manager_reread_topology(m);
+        if (left == 0) {
+                (void) manager_set_device_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
+                                s->fault ? "evacuated after a fault" : "evacuated, memory offline", false);
+                return;
+        }
+        d = m->layout ? cdm_layout_find_device(m->layout, s->name) : NULL;
+        who = d ? holders(m, d) : NULL;
+        {
+                _cleanup_free_ char *reason = NULL;
+
+                if (asprintf(&reason, "%u memory blocks cannot go offline%s%s", left, who && *who ? "; " : "",
+                                    who ?: "") < 0)
+                        reason = NULL;
+                log_error("Device %s: %s.", s->name, reason ?: "blocks cannot go offline");
+                s->reason = (free(s->reason), reason ? strdup(reason) : NULL);
+                manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_DEVICE_STATE, .device = s->name,
+                                                 .text = dev_state_to_string(s->state), .text2 = reason ?: "" });
+        }
+}
+
+static void tail_done_free(void *userdata)
+{
+        TailDone *td = userdata;
+
+        if (!td)
+                return;
+        evacuate_done_free(td->ed);
+        strv_free_n(td->writes, 2 * td->n_writes);
+        free(td);
+}
+
+static void tail(Manager *m, EvacuateDone *ed_in, const cdm_device *d)
+{
+        _cleanup_free_ char *owner = cdm_move_owner_device(d->name);
+        TailDone *td = calloc(1, sizeof(*td));
+        ExecResult none = { .error_text = "" };
+        int r;
+
+        if (!owner || !td || !(td->ed = calloc(1, sizeof(EvacuateDone))) ||
+                        !(td->ed->device = strdup(ed_in->device)) ||
+                        tail_writes(m, d, &td->writes, &td->n_writes, &td->n_reclaim) < 0) {
+                log_error_errno(-ENOMEM, "Out of memory.");
+                tail_done_free(td);
+                return;
+        }
+        td->ed->m = m;
+        td->ed->fault = ed_in->fault;
+        r = manager_write_submit(m, &(ExecRequest){ .owner = owner, .prio = ed_in->fault ? CDM_MOVE_FAULT : CDM_MOVE_DRAIN,
+                        .writes = (const char *const *) td->writes, .n_writes = td->n_writes,
+                        .write_tries = OFFLINE_TRIES, .done = tail_finish, .userdata = td,
+                        .free_userdata = tail_done_free });
+        if (r > 0)
+                return;
+        /* Without the executor (cdmd --oneshot): here and now. */
+        {
+                _cleanup_free_ int *results = calloc(td->n_writes ?: 1, sizeof(int));
+
+                for (size_t i = 0; results && i < td->n_writes; i++)
+                        for (unsigned k = 0; k < OFFLINE_TRIES; k++) {
+                                results[i] = cdm_apply_write(m->ctx, td->writes[2 * i], td->writes[2 * i + 1]);
+                                if (results[i] != -EBUSY && results[i] != -EAGAIN)
+                                        break;
+                        }
+                none.write_results = results;
+                none.n_writes = results ? td->n_writes : 0;
+                tail_finish(td, owner, &none);
+        }
+        tail_done_free(td);
+}
+
 /* The processes' pages are off the device: reclaim and offline what is left. */
 static void evacuate_finish(void *userdata, const char *owner, const ExecResult *res)
 {
         EvacuateDone *ed = userdata;
         Manager *m = ed->m;
         DeviceState *s = manager_find_device_state(m, ed->device, false);
-        _cleanup_free_ char *who = NULL;
         const cdm_device *d;
-        unsigned left;
 
         /* Cancelled: a fault took over a drain (its own evacuation follows), or cdmd stops
          * (the evacuation goes on at the next start). */
@@ -239,26 +345,8 @@ static void evacuate_finish(void *userdata, const char *owner, const ExecResult 
                                 (unsigned long long) res->stats.bytes_moved);
                 announce(m, s, step);
         }
-        reclaim_page_cache(m, d);
-        announce(m, s, "page cache reclaimed where the kernel can; offlining the memory blocks");
-        left = offline_blocks(m, d);
-        if (left == 0) {
-                (void) manager_set_device_state(m, s, s->fault ? DEV_FAILED : DEV_DRAINED,
-                                s->fault ? "evacuated after a fault" : "evacuated, memory offline", false);
-                return;
-        }
-        who = holders(m, d);
-        {
-                _cleanup_free_ char *reason = NULL;
-
-                if (asprintf(&reason, "%u memory blocks cannot go offline%s%s", left, who && *who ? "; " : "",
-                                    who ?: "") < 0)
-                        reason = NULL;
-                log_error("Device %s: %s.", d->name, reason ?: "blocks cannot go offline");
-                s->reason = (free(s->reason), reason ? strdup(reason) : NULL);
-                manager_event(m, &(ManagerEvent){ .kind = MANAGER_EVENT_DEVICE_STATE, .device = s->name,
-                                                 .text = dev_state_to_string(s->state), .text2 = reason ?: "" });
-        }
+        announce(m, s, "reclaiming the page cache where the kernel can; offlining the memory blocks");
+        tail(m, ed, d);
 }
 
 /* Fenced already: queue moving every process's pages on the device to the system nodes (a

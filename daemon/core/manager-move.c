@@ -162,7 +162,9 @@ int manager_move_cgroup_submit(Manager *m, const ExecRequest *req_in)
 
 int manager_write_submit(Manager *m, const ExecRequest *req)
 {
-        Executor *e = m->dry_run ? NULL : executor_of(m);
+        /* Below --root the files are plain files: nothing moves, and a worker writing one
+         * while the loop reads it (truncated, not yet written) would only make noise. */
+        Executor *e = m->dry_run || !cdm_ctx_is_live(m->ctx) ? NULL : executor_of(m);
         int r;
 
         if (!e)

@@ -16,8 +16,8 @@ uint64_t manager_cgroup_bytes_on(Manager *m, const char *cgroup, const cdm_nodem
 int manager_move_submit(Manager *m, const ExecRequest *req);
 /* The same for the processes of @req->cgroup (and its descendants), listed now. */
 int manager_move_cgroup_submit(Manager *m, const ExecRequest *req);
-/* Write @req->write_value to @req->write_object (a cgroup file) in a worker, @req->done in the
- * loop after. Return: 1 queued, 0 when there is no executor (the caller writes it itself; the
+/* Make the writes of @req in a worker, @req->done in the loop after. Return: 1 queued, 0 when
+ * there is no executor or the root is not the system's (the caller writes them itself; the
  * userdata is not taken then), -ENOMEM. */
 int manager_write_submit(Manager *m, const ExecRequest *req);
 /* Whether a write of @object is queued or running. */

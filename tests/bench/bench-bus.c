@@ -12,10 +12,12 @@
  * 2. 10,000 Grant/Revoke cycles on CGROUP: calls per second, and cdmd's VmRSS before and after
  *    (from /proc/CDMD-PID/status).
  *
- *   bench-bus list-devices LABEL COUNT
+ *   bench-bus list-devices LABEL COUNT [UNTIL-FILE]
  *
- * COUNT ListDevices calls (after COUNT/20 unmeasured ones): median and p99, labelled (the
- * script runs it idle and under load from other clients).
+ * COUNT ListDevices calls (after COUNT/20 unmeasured ones): median, p99 and the longest,
+ * labelled (the scripts run it idle, under load from other clients, and while pages move).
+ * With UNTIL-FILE, at most COUNT calls, one after the other, until that file exists, all
+ * measured.
  *
  *   bench-bus grants CDMD-PID CGROUP-PREFIX N
  *
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
+#include <unistd.h>
 
 #define N_CALLS 2000
 #define N_CYCLES 10000
@@ -193,29 +196,39 @@ static void percentiles(uint64_t *t, size_t n, stats *ret)
         ret->p99_us = (double) t[n * 99 / 100] / 1e3;
 }
 
-static int list_devices_main(sd_bus *bus, const char *label, size_t n)
+static int list_devices_main(sd_bus *bus, const char *label, size_t n, const char *until)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t *t = calloc(n ?: 1, sizeof(uint64_t));
+        uint64_t *t = calloc(n ?: 1, sizeof(uint64_t)), t_max = 0, t_start = now_ns();
+        size_t warm = until ? 0 : n / 20, done = 0;
         stats st;
         int r;
 
         if (!t)
                 return 1;
-        for (size_t i = 0; i < n / 20 + n; i++) {
-                uint64_t t0 = now_ns();
+        for (size_t i = 0; i < warm + n; i++) {
+                uint64_t t0 = now_ns(), dt;
 
+                if (until && access(until, F_OK) == 0)
+                        break;
                 r = call_list_devices(bus, &error, NULL);
                 if (r < 0) {
                         fprintf(stderr, "bench-bus: ListDevices failed: %s\n", error.message ?: strerror(-r));
                         return 1;
                 }
-                if (i >= n / 20)
-                        t[i - n / 20] = now_ns() - t0;
+                dt = now_ns() - t0;
+                if (i >= warm) {
+                        t[done++] = dt;
+                        t_max = dt > t_max ? dt : t_max;
+                }
         }
-        percentiles(t, n, &st);
-        printf("ListDevices, %-24s median %8.1f us   p99 %8.1f us   (%zu calls)\n", label, st.median_us,
-               st.p99_us, n);
+        if (done == 0) {
+                fprintf(stderr, "bench-bus: %s: no call made\n", label);
+                return 1;
+        }
+        percentiles(t, done, &st);
+        printf("ListDevices, %-24s median %8.1f us   p99 %8.1f us   max %9.1f us   (%zu calls in %.1f s)\n",
+               label, st.median_us, st.p99_us, (double) t_max / 1e3, done, (double) (now_ns() - t_start) / 1e9);
         free(t);
         return 0;
 }
@@ -278,10 +291,10 @@ int main(int argc, char *argv[])
         double dt;
         int r;
 
-        if (argc < 2 || (strcmp(argv[1], "list-devices") == 0 && argc != 4) ||
+        if (argc < 2 || (strcmp(argv[1], "list-devices") == 0 && argc != 4 && argc != 5) ||
             (strcmp(argv[1], "grants") == 0 && argc != 5)) {
                 fprintf(stderr, "usage: bench-bus CDMD-PID [CGROUP]\n"
-                                "       bench-bus list-devices LABEL COUNT\n"
+                                "       bench-bus list-devices LABEL COUNT [UNTIL-FILE]\n"
                                 "       bench-bus grants CDMD-PID CGROUP-PREFIX N\n");
                 return 2;
         }
@@ -291,7 +304,7 @@ int main(int argc, char *argv[])
                 return 1;
         }
         if (strcmp(argv[1], "list-devices") == 0)
-                return list_devices_main(bus, argv[2], strtoul(argv[3], NULL, 10));
+                return list_devices_main(bus, argv[2], strtoul(argv[3], NULL, 10), argc > 4 ? argv[4] : NULL);
         if (strcmp(argv[1], "grants") == 0)
                 return grants_main(bus, argv[2], argv[3], strtoul(argv[4], NULL, 10));
         r = job_grant(bus, "bench-get", cgroup, &error, &job);

@@ -30,6 +30,7 @@ typedef struct seen {
         ExecResult res;
         char owner[64];
         pthread_t thread;
+        int write0; /* the first write's result (res->write_results lives as long as the call) */
 } seen;
 
 static void on_done(void *userdata, const char *owner, const ExecResult *res)
@@ -40,6 +41,7 @@ static void on_done(void *userdata, const char *owner, const ExecResult *res)
         s->res = *res;
         snprintf(s->owner, sizeof(s->owner), "%s", owner);
         s->thread = pthread_self();
+        s->write0 = res->n_writes ? res->write_results[0] : 1;
 }
 
 static void keep(void *userdata)
@@ -304,7 +306,7 @@ static void test_write_then_move(void **state)
         int pid = PID;
         seen w = { 0 }, mv = { 0 };
         ExecRequest req = { .owner = "fence:/job", .prio = CDM_MOVE_FENCE, .cgroup = "/job",
-                .write_object = FENCE_OBJECT, .write_value = "0\n", .done = on_done, .userdata = &w,
+                .writes = (const char *const[]){ FENCE_OBJECT, "0\n" }, .n_writes = 1, .done = on_done, .userdata = &w,
                 .free_userdata = keep };
         char buf[64];
         Executor *e = NULL;
@@ -348,7 +350,7 @@ static void test_cancel_waiting_move(void **state)
         int pid = PID;
         seen w = { 0 }, mv = { 0 }, gone = { 0 };
         ExecRequest req = { .owner = "fence:/job", .prio = CDM_MOVE_FENCE, .cgroup = "/job",
-                .write_object = FENCE_OBJECT, .write_value = "0\n", .done = on_done, .userdata = &w,
+                .writes = (const char *const[]){ FENCE_OBJECT, "0\n" }, .n_writes = 1, .done = on_done, .userdata = &w,
                 .free_userdata = keep };
         char buf[64];
         Executor *e = NULL;
@@ -370,11 +372,13 @@ static void test_cancel_waiting_move(void **state)
         assert_int_equal(w.res.error, 0);
         /* A write of a cgroup that is gone says so. */
         req = (ExecRequest){ .owner = "fence:/gone", .prio = CDM_MOVE_FENCE, .cgroup = "/gone",
-                .write_object = "sys/fs/cgroup/gone/cpuset.mems", .write_value = "0\n", .done = on_done,
+                .writes = (const char *const[]){ "sys/fs/cgroup/gone/cpuset.mems", "0\n" }, .n_writes = 1, .done = on_done,
                 .userdata = &gone, .free_userdata = keep };
         assert_int_equal(executor_submit(e, &req), 0);
         assert_true(run_until(loop, &gone, 5000000));
         assert_int_equal(gone.res.error, -ENOENT);
+        assert_int_equal(gone.res.n_writes, 1);
+        assert_int_equal(gone.write0, -ENOENT);
         assert_int_equal(fake_count_on(f, 1), 3000);
         executor_free(e);
         ev_loop_destroy(loop);
