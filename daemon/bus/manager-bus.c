@@ -23,6 +23,7 @@
 #include "migration-bus.h"
 #include "objects-bus.h"
 #include "util/text.h"
+#include "util/time-util.h"
 
 #define CHECK_ADMIN(m, msg, error)                                                                 \
         do {                                                                                       \
@@ -205,25 +206,43 @@ static int method_audit(sd_bus_message *msg, void *userdata, sd_bus_error *error
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
+/*
+ * Plan reads the topology and the cgroup tree, which costs as much as a cycle's collect (tens
+ * of milliseconds with thousands of jobs), and any client may call it. One answer serves
+ * every call for up to PLAN_CACHE_USEC, as long as nothing changed in cdmd meanwhile (no
+ * cycle, no write, no job or device change): pipelining callers cost one plan per interval.
+ */
+#define PLAN_CACHE_USEC (500 * 1000ULL)
+
 static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
-        cdm_plan plan = CDM_PLAN_NULL;
+        const cdm_plan *plan = &m->plan_cache.plan;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
         int r;
 
-        r = manager_dry_plan(m, &plan);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "cannot plan: %m");
+        if (!m->plan_cache.valid || m->plan_cache.generation != m->generation ||
+                        now - m->plan_cache.usec >= PLAN_CACHE_USEC) {
+                cdm_plan fresh = CDM_PLAN_NULL;
+
+                r = manager_dry_plan(m, &fresh);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "cannot plan: %m");
+                cdm_plan_done(&m->plan_cache.plan);
+                m->plan_cache.plan = fresh;
+                m->plan_cache.usec = now;
+                m->plan_cache.generation = m->generation;
+                m->plan_cache.valid = true;
+        }
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ssss)");
-        for (size_t i = 0; r >= 0 && i < plan.n_items; i++)
-                r = sd_bus_message_append(reply, "(ssss)", plan.items[i].object, plan.items[i].current,
-                                plan.items[i].desired, plan.items[i].reason);
+        for (size_t i = 0; r >= 0 && i < plan->n_items; i++)
+                r = sd_bus_message_append(reply, "(ssss)", plan->items[i].object, plan->items[i].current,
+                                plan->items[i].desired, plan->items[i].reason);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        cdm_plan_done(&plan);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 

@@ -322,6 +322,7 @@ static void fence_written(void *userdata, const char *owner, const ExecResult *r
                 if (remember_written(w->m, w->it.object, w->it.desired) < 0)
                         log_error_errno(-ENOMEM, "Out of memory.");
         }
+        w->m->generation++;
         manager_request_cycle(w->m); /* audit what is there now */
 }
 
@@ -399,6 +400,8 @@ int manager_apply_plan(Manager *m, const cdm_plan *plan, size_t *ret_failed)
                 log_result(&now.items[i], results[i]);
         if (r < 0)
                 return log_error_errno(r, "%s; nothing more is changed.", cdm_ctx_last_error(m->ctx));
+        if (now.n_items > 0 || queued)
+                m->generation++;
         return now.n_items > 0 || queued;
 }
 

@@ -77,6 +77,12 @@ typedef struct Manager {
         uint64_t numa_alarms;        /* audits that alarmed on them */
         struct Executor *executor;  /* the threads that move pages (executor.c), with the loop */
         ManagerEvents events;       /* what changed, for the bus layer (manager-events.h) */
+        uint64_t generation;        /* counts changes: a cycle, a write, an event */
+        struct {                    /* the last Plan answer (manager-bus.c) */
+                cdm_plan plan;
+                uint64_t usec, generation;
+                bool valid;
+        } plan_cache;
 
         struct ev_loop *loop;
         void *watchers; /* manager-loop.c's private state */
@@ -90,6 +96,7 @@ typedef struct Manager {
 /* Record what changed, for whoever announces it (the bus layer). */
 static inline void manager_event(Manager *m, const ManagerEvent *ev)
 {
+        m->generation++;
         manager_events_add(&m->events, ev);
 }
 

@@ -151,6 +151,7 @@ Manager *manager_free(Manager *m)
         manager_device_states_free(m);
         manager_migrations_free(m);
         manager_events_done(&m->events);
+        cdm_plan_done(&m->plan_cache.plan);
         for (size_t i = 0; i < m->n_written; i++) {
                 free(m->written[i].object);
                 free(m->written[i].value);
@@ -348,6 +349,7 @@ int manager_cycle(Manager *m)
         int r;
 
         m->cycle_requested = false;
+        m->generation++;
         if (!m->dry_run)
                 manager_drop_vanished_jobs(m);
         r = manager_apply_settings(m, manager_detect_faults);
