@@ -148,6 +148,23 @@ int cdm_plan_repair(const cdm_audit_item *it, cdm_move_plan *p)
                         .reason = reason });
 }
 
+bool cdm_decide_root_move(const cdm_audit *a, bool root_cgroup_move, bool moving)
+{
+        return root_cgroup_move && !moving && a->n_root_pids > 0;
+}
+
+int cdm_plan_root_move(const cdm_audit *a, cdm_move_plan *p)
+{
+        _cleanup_free_ char *reason = NULL;
+
+        if (asprintf(&reason, "%zu user process%s in the root cgroup, which no cpuset restricts: moved into %s",
+                                a->n_root_pids, a->n_root_pids == 1 ? "" : "es", CDM_ROOT_MOVE_CGROUP) < 0)
+                return -ENOMEM;
+        return cdm_move_plan_add(p, &(cdm_move_plan_item){ .prio = CDM_MOVE_REPAIR, .owner = (char *) CDM_MOVE_OWNER_ROOT,
+                        .cgroup = (char *) "/", .device = (char *) "all", .to_system = true, .bytes = CDM_MOVE_ALL,
+                        .reason = reason });
+}
+
 int cdm_plan_moves(const cdm_move_plan_input *in, cdm_move_plan *p)
 {
         int r = 0;
@@ -172,6 +189,9 @@ int cdm_plan_moves(const cdm_move_plan_input *in, cdm_move_plan *p)
                 if (cdm_decide_repair(it, in->repair, in->moving(owner, in->userdata)))
                         r = cdm_plan_repair(it, p);
         }
+        if (r >= 0 && in->audit &&
+                        cdm_decide_root_move(in->audit, in->root_move, in->moving(CDM_MOVE_OWNER_ROOT, in->userdata)))
+                r = cdm_plan_root_move(in->audit, p);
         return r;
 }
 

@@ -61,10 +61,18 @@ cdm_job_verdict cdm_decide_job(const cdm_job *j, bool device_online, bool moving
 /* Whether an audit item is spill to move back now. */
 bool cdm_decide_repair(const cdm_audit_item *it, bool repair_enabled, bool moving);
 
+/* [isolation] root_cgroup = move: user processes in the root cgroup, which no cpuset can
+ * restrict, go into this cgroup, fenced like any other (the kernel moves their pages along). */
+#define CDM_ROOT_MOVE_CGROUP "/cdmd-root-processes"
+#define CDM_MOVE_OWNER_ROOT "root"
+/* Whether the audit's root-cgroup processes are to be moved now. */
+bool cdm_decide_root_move(const cdm_audit *a, bool root_cgroup_move, bool moving);
+
 typedef struct cdm_move_plan_input {
         const cdm_audit *audit;
         const cdm_jobs *jobs;
         bool repair; /* [isolation] repair = migrate */
+        bool root_move; /* [isolation] root_cgroup = move */
         /* Whether @device is online (not draining, failed or offline). */
         bool (*device_online)(const char *device, void *userdata);
         /* Whether a move of @owner is queued or running. */
@@ -75,6 +83,8 @@ typedef struct cdm_move_plan_input {
 /* The move of a verdict with @move set, and the repair of a spill item: appended to @p. */
 int cdm_plan_job_move(const cdm_job *j, const cdm_job_verdict *v, cdm_move_plan *p);
 int cdm_plan_repair(const cdm_audit_item *it, cdm_move_plan *p);
+/* The root cgroup's user processes into CDM_ROOT_MOVE_CGROUP. */
+int cdm_plan_root_move(const cdm_audit *a, cdm_move_plan *p);
 /* Every move the jobs and the audit call for now: appended to @p. Return: 0 or -ENOMEM. */
 int cdm_plan_moves(const cdm_move_plan_input *in, cdm_move_plan *p);
 /* A revoked job: all its pages on its device back. */

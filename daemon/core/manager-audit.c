@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "apply.h"
 #include "audit.h"
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"
@@ -100,40 +101,94 @@ static void repair_item(Manager *m, cdm_audit_item *it)
                         .done = repair_finish, .userdata = done, .free_userdata = repair_done_free });
 }
 
+typedef struct RootMoveDone {
+        Manager *m;
+        int *pids;
+        size_t n;
+} RootMoveDone;
+
+static void root_move_done_free(void *userdata)
+{
+        RootMoveDone *d = userdata;
+
+        if (d)
+                free(d->pids);
+        free(d);
+}
+
+static void root_move_finish(void *userdata, const char *owner, const ExecResult *res)
+{
+        RootMoveDone *d = userdata;
+
+        for (size_t i = 0; i < d->n && i < res->n_writes; i++)
+                if (res->write_results[i] < 0)
+                        log_debug("Cannot move process %d out of the root cgroup: %s", d->pids[i],
+                                        strerror(-res->write_results[i]));
+                else
+                        log_notice("Moved process %d from the root cgroup to %s.", d->pids[i], CDM_ROOT_MOVE_CGROUP);
+}
+
 /*
  * [isolation] root_cgroup = move: user processes found in the root cgroup, which no cpuset
- * can restrict, are moved into ROOT_MOVE_CGROUP below it, a frontier cgroup fenced to the
- * system nodes like any other (cgroup v2 moves their pages along on attach).
+ * can restrict, are moved into CDM_ROOT_MOVE_CGROUP below it, a frontier cgroup fenced to the
+ * system nodes like any other. cgroup v2 moves their pages along on attach, inside the write
+ * of cgroup.procs (cpuset_post_attach() waits for the migration), so those writes are one
+ * request on a worker.
  */
-#define ROOT_MOVE_CGROUP "/cdmd-root-processes"
-
 void manager_repair_root(Manager *m)
 {
-        char value[32], *sys = NULL;
+        _cleanup_free_ char *sys = NULL;
+        const char **writes = NULL;
+        RootMoveDone *d = NULL;
         int r;
 
-        if (!m->config->root_cgroup_move || m->dry_run || !cdm_ctx_is_live(m->ctx) ||
-                        m->audit.n_root_pids == 0 || !cdm_cgroup_exists(m->ctx, "/"))
+        if (m->dry_run || !cdm_ctx_is_live(m->ctx) ||
+                        !cdm_decide_root_move(&m->audit, m->config->root_cgroup_move, manager_moving(m, CDM_MOVE_OWNER_ROOT)) ||
+                        !cdm_cgroup_exists(m->ctx, "/"))
                 return;
-        r = cdm_cgroup_mkdir(m->ctx, ROOT_MOVE_CGROUP, 0755);
+        (void) cdm_plan_root_move(&m->audit, &m->moves);
+        r = cdm_cgroup_mkdir(m->ctx, CDM_ROOT_MOVE_CGROUP, 0755);
         if (r < 0 && r != -EEXIST) {
-                log_warning_errno(r, "Cannot create %s for the root cgroup's processes: %m", ROOT_MOVE_CGROUP);
+                log_warning_errno(r, "Cannot create %s for the root cgroup's processes: %m", CDM_ROOT_MOVE_CGROUP);
                 return;
         }
         sys = cdm_nodemask_format(&m->layout->system_nodes);
         if (sys)
-                (void) cdm_cgroup_write(m->ctx, ROOT_MOVE_CGROUP, "cpuset.mems", sys);
-        free(sys);
+                (void) cdm_cgroup_write(m->ctx, CDM_ROOT_MOVE_CGROUP, "cpuset.mems", sys);
+        d = calloc(1, sizeof(*d));
+        writes = calloc(2 * m->audit.n_root_pids, sizeof(char *));
+        if (!d || !writes || !(d->pids = calloc(m->audit.n_root_pids, sizeof(int))))
+                goto oom;
+        d->m = m;
         for (size_t i = 0; i < m->audit.n_root_pids; i++) {
-                (void) snprintf(value, sizeof(value), "%d", m->audit.root_pids[i]);
-                r = cdm_cgroup_write(m->ctx, ROOT_MOVE_CGROUP, "cgroup.procs", value);
-                if (r < 0)
-                        log_debug("Cannot move process %d out of the root cgroup: %s", m->audit.root_pids[i],
-                                        strerror(-r));
-                else
-                        log_notice("Moved process %d from the root cgroup to %s.", m->audit.root_pids[i],
-                                        ROOT_MOVE_CGROUP);
+                char *v = NULL;
+
+                if (asprintf(&v, "%d", m->audit.root_pids[i]) < 0)
+                        goto oom;
+                writes[2 * i] = "sys/fs/cgroup" CDM_ROOT_MOVE_CGROUP "/cgroup.procs";
+                writes[2 * i + 1] = v;
+                d->pids[d->n++] = m->audit.root_pids[i];
         }
+        r = manager_write_submit(m, &(ExecRequest){ .owner = CDM_MOVE_OWNER_ROOT, .prio = CDM_MOVE_REPAIR,
+                        .writes = writes, .n_writes = d->n, .done = root_move_finish, .userdata = d,
+                        .free_userdata = root_move_done_free });
+        if (r <= 0) { /* no executor: here and now */
+                _cleanup_free_ int *results = calloc(d->n ?: 1, sizeof(int));
+
+                for (size_t i = 0; results && i < d->n; i++)
+                        results[i] = cdm_apply_write(m->ctx, writes[2 * i], writes[2 * i + 1]);
+                root_move_finish(d, CDM_MOVE_OWNER_ROOT,
+                                &(ExecResult){ .write_results = results, .n_writes = results ? d->n : 0 });
+                root_move_done_free(d);
+        }
+        d = NULL;
+oom:
+        if (d)
+                log_error_errno(-ENOMEM, "Out of memory.");
+        for (size_t i = 0; writes && i < m->audit.n_root_pids; i++)
+                free((char *) writes[2 * i + 1]);
+        free(writes);
+        root_move_done_free(d);
 }
 
 int manager_audit(Manager *m)

@@ -256,7 +256,8 @@ int manager_plan_moves(Manager *m, cdm_move_plan *ret)
 
         *ret = (cdm_move_plan){ 0 };
         r = cdm_plan_moves(&(cdm_move_plan_input){ .audit = &m->audit, .jobs = &m->jobs,
-                                   .repair = m->config->repair_migrate, .device_online = plan_device_online,
+                                   .repair = m->config->repair_migrate, .root_move = m->config->root_cgroup_move,
+                                   .device_online = plan_device_online,
                                    .moving = plan_moving, .userdata = m },
                         ret);
         for (size_t i = 0; r >= 0 && m->layout && i < m->layout->n_devices; i++) {

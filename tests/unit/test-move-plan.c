@@ -170,6 +170,52 @@ static void test_plan_moves(void **state)
         cdm_move_plan_done(&p);
 }
 
+static bool moving_root(const char *owner, void *userdata)
+{
+        return strcmp(owner, CDM_MOVE_OWNER_ROOT) == 0 && *(bool *) userdata;
+}
+
+static bool online(const char *device, void *userdata)
+{
+        return true;
+}
+
+static void test_root_move(void **state)
+{
+        int pids[] = { 812, 813 };
+        cdm_audit a = { .root_pids = pids, .n_root_pids = 2 }, none = { 0 };
+        cdm_move_plan p = { 0 };
+        bool moving = false;
+
+        assert_true(cdm_decide_root_move(&a, true, false));
+        assert_false(cdm_decide_root_move(&a, false, false)); /* root_cgroup = report */
+        assert_false(cdm_decide_root_move(&a, true, true));   /* the last one still moves */
+        assert_false(cdm_decide_root_move(&none, true, false));
+        assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .root_move = true,
+                                                 .device_online = online, .moving = moving_root, .userdata = &moving },
+                                 &p),
+                        0);
+        assert_int_equal(p.n, 1);
+        assert_string_equal(p.items[0].owner, CDM_MOVE_OWNER_ROOT);
+        assert_string_equal(p.items[0].cgroup, "/");
+        assert_int_equal(p.items[0].prio, CDM_MOVE_REPAIR);
+        assert_true(p.items[0].to_system);
+        assert_non_null(strstr(p.items[0].reason, "2 user processes in the root cgroup"));
+        assert_non_null(strstr(p.items[0].reason, CDM_ROOT_MOVE_CGROUP));
+        cdm_move_plan_done(&p);
+        moving = true;
+        assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .root_move = true,
+                                                 .device_online = online, .moving = moving_root, .userdata = &moving },
+                                 &p),
+                        0);
+        assert_int_equal(p.n, 0);
+        assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .device_online = online,
+                                                 .moving = moving_root, .userdata = &moving },
+                                 &p),
+                        0);
+        assert_int_equal(p.n, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -179,6 +225,7 @@ int main(void)
                 cmocka_unit_test(test_repair),
                 cmocka_unit_test(test_revoke_and_evacuation),
                 cmocka_unit_test(test_plan_moves),
+                cmocka_unit_test(test_root_move),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
 #
 # [isolation] root_cgroup = move and [daemon] metrics_file: a user process in the root
 # cgroup with pages on the device is moved into a fenced cgroup, its pages back on node 0
-# intact, and the metrics file says what the audit saw.
+# intact, and the metrics file says what the audit saw; then the same by the running daemon,
+# whose worker writes cgroup.procs (the kernel moves the pages inside that write).
 . /test/lib.sh
 
 setup_cgroups system.slice
@@ -21,4 +22,31 @@ cat /run/cdmd/metrics.prom
 expect_match "metrics" "$(cat /run/cdmd/metrics.prom)" 'cdmd_device_total_bytes\{device="cdm1"\} 1073741824'
 expect_match "metrics" "$(cat /run/cdmd/metrics.prom)" 'cdmd_repaired_bytes_total [1-9]'
 kill -TERM $pid
+
+echo "--- the running daemon"
+spawn_in_cgroup . /tmp/root2.out cdm-probe hold 64 1
+pid=$SPAWNED
+wait_ready /tmp/root2.out
+line=$(probe_report $pid /tmp/root2.out)
+expect_eq "64 MiB on the device" "$(node_pages "$line" 1)" 16384
+printf '[daemon]\naudit_interval = 1s\nstate_dir = /run/cdmd\n[isolation]\nroot_cgroup = move\n' >/tmp/cdmd2.conf
+cdmd -c /tmp/cdmd2.conf 2>/tmp/cdmd2.log &
+daemon=$!
+i=0
+until [ "$(cat /proc/$pid/cgroup)" = "0::/cdmd-root-processes" ]; do
+	[ $i -lt 300 ] || { cat /tmp/cdmd2.log; fail "the running daemon did not move the process"; }
+	sleep 0.1
+	i=$((i + 1))
+done
+i=0
+until grep -q "Moved process $pid from the root cgroup" /tmp/cdmd2.log; do
+	[ $i -lt 100 ] || { cat /tmp/cdmd2.log; fail "no log line for the move"; }
+	sleep 0.1
+	i=$((i + 1))
+done
+line=$(probe_report $pid /tmp/root2.out)
+expect_match "its pages back, intact" "$line" 'nodes 0=16384 checksum ok'
+grep 'root cgroup' /tmp/cdmd2.log
+kill -TERM $daemon $pid
+wait $daemon 2>/dev/null || true
 pass "root process moved, metrics written"
