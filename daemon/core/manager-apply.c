@@ -14,6 +14,7 @@
 #include "apply.h"
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"
+#include "ctx-roots.h"
 #include "knobs.h"
 #include "log.h"
 #include "manager-apply.h"
@@ -252,7 +253,7 @@ static WriteWhere write_where(Manager *m, const cdm_plan_item *it)
         size_t n = strlen(it->object), len;
         bool any = false;
 
-        if (!m->loop || m->dry_run || !m->layout || strncmp(it->object, "sys/fs/cgroup/", strlen("sys/fs/cgroup/")) != 0 ||
+        if (!m->loop || m->dry_run || !m->layout || !cdm_ctx_is_live(m->ctx) || strncmp(it->object, "sys/fs/cgroup/", strlen("sys/fs/cgroup/")) != 0 ||
                         n < sizeof(suffix) || !streq(it->object + n - (sizeof(suffix) - 1), suffix))
                 return WRITE_HERE;
         if (manager_writing(m, it->object))
@@ -350,15 +351,10 @@ static int write_in_worker(Manager *m, const cdm_plan_item *it)
                 fence_write_free(w);
                 return log_error_errno(-ENOMEM, "Out of memory.");
         }
-        r = manager_write_submit(m, &(ExecRequest){ .owner = owner, .prio = CDM_MOVE_FENCE, .cgroup = cgroup,
+        log_debug("Writing %s in a worker: the kernel moves the cgroup's pages first.", it->object);
+        return manager_write_submit(m, &(ExecRequest){ .owner = owner, .prio = CDM_MOVE_FENCE, .cgroup = cgroup,
                         .writes = (const char *const[]){ it->object, it->desired }, .n_writes = 1,
                         .done = fence_written, .userdata = w, .free_userdata = fence_write_free });
-        if (r <= 0) {
-                fence_write_free(w);
-                return r < 0 ? log_error_errno(r, "Out of memory.") : -EAGAIN;
-        }
-        log_debug("Writing %s in a worker: the kernel moves the cgroup's pages first.", it->object);
-        return 0;
 }
 
 int manager_apply_plan(Manager *m, const cdm_plan *plan, size_t *ret_failed)

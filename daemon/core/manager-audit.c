@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "apply.h"
 #include "audit.h"
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"
@@ -169,18 +168,9 @@ void manager_repair_root(Manager *m)
                 writes[2 * i + 1] = v;
                 d->pids[d->n++] = m->audit.root_pids[i];
         }
-        r = manager_write_submit(m, &(ExecRequest){ .owner = CDM_MOVE_OWNER_ROOT, .prio = CDM_MOVE_REPAIR,
+        (void) manager_write_submit(m, &(ExecRequest){ .owner = CDM_MOVE_OWNER_ROOT, .prio = CDM_MOVE_REPAIR,
                         .writes = writes, .n_writes = d->n, .done = root_move_finish, .userdata = d,
                         .free_userdata = root_move_done_free });
-        if (r <= 0) { /* no executor: here and now */
-                _cleanup_free_ int *results = calloc(d->n ?: 1, sizeof(int));
-
-                for (size_t i = 0; results && i < d->n; i++)
-                        results[i] = cdm_apply_write(m->ctx, writes[2 * i], writes[2 * i + 1]);
-                root_move_finish(d, CDM_MOVE_OWNER_ROOT,
-                                &(ExecResult){ .write_results = results, .n_writes = results ? d->n : 0 });
-                root_move_done_free(d);
-        }
         d = NULL;
 oom:
         if (d)

@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apply.h"
 #include "ctx-roots.h"
 #include "log.h"
 #include "manager-devices.h"
@@ -285,8 +284,6 @@ static void tail(Manager *m, EvacuateDone *ed_in, const cdm_device *d)
 {
         _cleanup_free_ char *owner = cdm_move_owner_device(d->name);
         TailDone *td = calloc(1, sizeof(*td));
-        ExecResult none = { .error_text = "" };
-        int r;
 
         if (!owner || !td || !(td->ed = calloc(1, sizeof(EvacuateDone))) ||
                         !(td->ed->device = strdup(ed_in->device)) ||
@@ -297,27 +294,10 @@ static void tail(Manager *m, EvacuateDone *ed_in, const cdm_device *d)
         }
         td->ed->m = m;
         td->ed->fault = ed_in->fault;
-        r = manager_write_submit(m, &(ExecRequest){ .owner = owner, .prio = ed_in->fault ? CDM_MOVE_FAULT : CDM_MOVE_DRAIN,
+        (void) manager_write_submit(m, &(ExecRequest){ .owner = owner, .prio = ed_in->fault ? CDM_MOVE_FAULT : CDM_MOVE_DRAIN,
                         .writes = (const char *const *) td->writes, .n_writes = td->n_writes,
                         .write_tries = OFFLINE_TRIES, .done = tail_finish, .userdata = td,
                         .free_userdata = tail_done_free });
-        if (r > 0)
-                return;
-        /* Without the executor (cdmd --oneshot): here and now. */
-        {
-                _cleanup_free_ int *results = calloc(td->n_writes ?: 1, sizeof(int));
-
-                for (size_t i = 0; results && i < td->n_writes; i++)
-                        for (unsigned k = 0; k < OFFLINE_TRIES; k++) {
-                                results[i] = cdm_apply_write(m->ctx, td->writes[2 * i], td->writes[2 * i + 1]);
-                                if (results[i] != -EBUSY && results[i] != -EAGAIN)
-                                        break;
-                        }
-                none.write_results = results;
-                none.n_writes = results ? td->n_writes : 0;
-                tail_finish(td, owner, &none);
-        }
-        tail_done_free(td);
 }
 
 /* The processes' pages are off the device: reclaim and offline what is left. */

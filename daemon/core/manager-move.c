@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
 #include "ctx-roots.h"
@@ -165,12 +166,35 @@ int manager_write_submit(Manager *m, const ExecRequest *req)
         /* Below --root the files are plain files: nothing moves, and a worker writing one
          * while the loop reads it (truncated, not yet written) would only make noise. */
         Executor *e = m->dry_run || !cdm_ctx_is_live(m->ctx) ? NULL : executor_of(m);
-        int r;
+        _cleanup_free_ int *results = NULL;
+        ExecResult res = { .error_text = "" };
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
 
-        if (!e)
+        if (e && executor_submit(e, req) >= 0)
                 return 0;
-        r = executor_submit(e, req);
-        return r < 0 ? r : 1;
+        /* Without the executor (cdmd --oneshot, below --root): here and now. */
+        results = calloc(req->n_writes ?: 1, sizeof(int));
+        for (size_t i = 0; results && i < req->n_writes; i++) {
+                for (unsigned k = 0; k == 0 || k < req->write_tries; k++) {
+                        results[i] = m->dry_run ? -ECANCELED :
+                                cdm_apply_write(m->ctx, req->writes[2 * i], req->writes[2 * i + 1]);
+                        if (results[i] != -EBUSY && results[i] != -EAGAIN)
+                                break;
+                }
+                if (results[i] < 0 && results[i] != -ECANCELED && res.error == 0)
+                        res.error = results[i];
+        }
+        res.write_results = results;
+        res.n_writes = results ? req->n_writes : 0;
+        res.cancelled = m->dry_run;
+        res.usec = now_usec(CLOCK_MONOTONIC) - t0;
+        if (req->done)
+                req->done(req->userdata, req->owner, &res);
+        if (req->free_userdata)
+                req->free_userdata(req->userdata);
+        else
+                free(req->userdata);
+        return results ? 0 : -ENOMEM;
 }
 
 bool manager_writing(Manager *m, const char *object)

@@ -16,9 +16,9 @@ uint64_t manager_cgroup_bytes_on(Manager *m, const char *cgroup, const cdm_nodem
 int manager_move_submit(Manager *m, const ExecRequest *req);
 /* The same for the processes of @req->cgroup (and its descendants), listed now. */
 int manager_move_cgroup_submit(Manager *m, const ExecRequest *req);
-/* Make the writes of @req in a worker, @req->done in the loop after. Return: 1 queued, 0 when
- * there is no executor or the root is not the system's (the caller writes them itself; the
- * userdata is not taken then), -ENOMEM. */
+/* Make the writes of @req in a worker, @req->done in the loop after. Without a loop, or below
+ * --root, the writes are made now and @req->done is called before this returns. The userdata
+ * is taken in any case. Return: 0, or -ENOMEM (the writes were not made, @req->done saw why). */
 int manager_write_submit(Manager *m, const ExecRequest *req);
 /* Whether a write of @object is queued or running. */
 bool manager_writing(Manager *m, const char *object);
