@@ -83,7 +83,7 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size = 4096;
+        size_t len = 0, size = MIN((size_t) 4096, max);
 
         buf = malloc(size + 1);
         if (!buf)
@@ -93,10 +93,19 @@ int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
                 ssize_t n;
 
                 if (len == size) {
-                        char *nbuf;
+                        char *nbuf, c;
 
-                        if (size >= max)
+                        if (size >= max) {
+                                /* Exactly @max bytes is fine; one more is not. */
+                                do
+                                        n = read(fd, &c, 1);
+                                while (n < 0 && errno == EINTR);
+                                if (n < 0)
+                                        return negative_errno();
+                                if (n == 0)
+                                        break;
                                 return -EFBIG;
+                        }
                         size = MIN(size * 2, (size_t) max);
                         nbuf = realloc(buf, size + 1);
                         if (!nbuf)
