@@ -151,16 +151,29 @@ static bool write_pending(Executor *e, const char *cgroup)
 
 static void task_end(Executor *e, ExecTask *t);
 
-/* Under the lock: queue what waited for the writes of @cgroup, or end it if cancelled. */
-static void release_parked(Executor *e, const char *cgroup)
+/* Under the lock. */
+static bool fence_pending(Executor *e)
+{
+        for (ExecGroup *g = e->groups; g; g = g->next)
+                if (g->writes && g->prio == CDM_MOVE_FENCE)
+                        return true;
+        return false;
+}
+
+/* Under the lock: whether a move that waits for writes must wait now. */
+static bool must_wait(Executor *e, const char *cgroup)
+{
+        return cgroup ? write_pending(e, cgroup) : fence_pending(e);
+}
+
+/* Under the lock: queue what waited for the writes that just ended, or end it if cancelled. */
+static void release_parked(Executor *e)
 {
         bool queued = false;
 
-        if (write_pending(e, cgroup))
-                return;
         for (ExecGroup *g = e->groups, *next; g; g = next) {
                 next = g->next; /* the group may end below */
-                if (!g->parked || !streq(g->cgroup, cgroup))
+                if (!g->parked || must_wait(e, g->cgroup))
                         continue;
                 for (cdm_move_item *l = TAKE_PTR(g->parked), *item; (item = l);) {
                         l = l->next;
@@ -191,8 +204,8 @@ static void group_end(Executor *e, ExecGroup *g)
         g->next = e->ended;
         e->ended = g;
         ev_async_send(e->loop, &e->async);
-        if (g->writes && g->cgroup)
-                release_parked(e, g->cgroup);
+        if (g->writes)
+                release_parked(e);
 }
 
 /* Under the lock. */
@@ -574,7 +587,7 @@ int executor_submit(Executor *e, const ExecRequest *req)
         g->free_userdata = req->free_userdata;
 
         pthread_mutex_lock(&e->lock);
-        park = req->after_write && g->cgroup && !g->writes && write_pending(e, g->cgroup);
+        park = req->after_write && !g->writes && n > 0 && must_wait(e, g->cgroup);
         g->next = e->groups;
         e->groups = g;
         for (size_t i = n; park && i-- > 0;) {

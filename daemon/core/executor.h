@@ -64,8 +64,9 @@ typedef struct ExecRequest {
         const char *const *writes;
         size_t n_writes;
         unsigned write_tries;
-        /* Queue the processes only once no write of @cgroup is pending (a revoke's move
-         * after its fence). */
+        /* Queue the processes only once no write of @cgroup is pending (a revoke's move after
+         * its fence), or without @cgroup, once no fence write of any cgroup is (an evacuation
+         * after the drain's fences: the kernel moves those cgroups' pages meanwhile). */
         bool after_write;
 } ExecRequest;
 

@@ -360,7 +360,7 @@ static void evacuate(Manager *m, DeviceState *s, const cdm_device *d)
         (void) manager_move_submit(m, &(ExecRequest){ .owner = owner,
                         .prio = s->fault ? CDM_MOVE_FAULT : CDM_MOVE_DRAIN, .pids = pids, .n_pids = n,
                         .from = d->nodes, .to = m->layout->system_nodes, .budget = UINT64_MAX,
-                        .capped = !s->fault, .done = evacuate_finish, .userdata = ed,
+                        .capped = !s->fault, .after_write = true, .done = evacuate_finish, .userdata = ed,
                         .free_userdata = evacuate_done_free });
 }
 

@@ -341,6 +341,41 @@ static void test_write_then_move(void **state)
         ev_loop_destroy(loop);
 }
 
+/* A move without a cgroup that waits for writes (an evacuation) waits for every fence. */
+static void test_evacuation_after_fences(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        _cleanup_free_ char *fifo = make_fifo_cgroup(f);
+        cdm_sys_ops ops = fake_ops(f);
+        int pid = PID;
+        seen w = { 0 }, ev = { 0 };
+        ExecRequest req = { .owner = "fence:/job", .prio = CDM_MOVE_FENCE, .cgroup = "/job",
+                .writes = (const char *const[]){ FENCE_OBJECT, "0\n" }, .n_writes = 1, .done = on_done,
+                .userdata = &w, .free_userdata = keep };
+        char buf[64];
+        Executor *e = NULL;
+
+        fake_add_vma(f, 0x10000000, 3000, 4096, 1, 0);
+        fake_write_proc(f);
+        assert_int_equal(executor_new(loop, f->root, 2, 20000, &ops, &e), 0);
+        assert_int_equal(executor_submit(e, &req), 0);
+        req = request("device:cdm1", &pid, UINT64_MAX, &ev);
+        req.prio = CDM_MOVE_DRAIN;
+        req.after_write = true;
+        assert_int_equal(executor_submit(e, &req), 0);
+        run_for(loop, 300000);
+        assert_int_equal(ev.calls, 0);
+        assert_int_equal(fake_count_on(f, 1), 3000);
+        read_fifo(fifo, buf, sizeof(buf));
+        assert_true(run_until(loop, &w, 5000000));
+        assert_true(run_until(loop, &ev, 5000000));
+        assert_false(ev.res.cancelled);
+        assert_int_equal(ev.res.stats.pages_moved, 3000);
+        executor_free(e);
+        ev_loop_destroy(loop);
+}
+
 static void test_cancel_waiting_move(void **state)
 {
         fake *f = *state;
@@ -393,6 +428,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_urgent_task_takes_the_worker, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_free_reports_queued, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_write_then_move, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_evacuation_after_fences, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_cancel_waiting_move, fake_setup, fake_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
