@@ -2,10 +2,11 @@
 /*
  * Grants with their side effects. A grant is checked as a whole first (lib/jobs.c), then
  * recorded in state_dir, then the job's memcg limits are raised by its quota (device pages
- * are charged like any page), then a cycle opens its cpuset. Revoking forgets the job and
- * fences it at once (the cycle closes its cpuset, which moves its pages in cgroup v2); what is
- * left is moved on the executor, and when it is back the memcg limits are restored (never
- * below current use) and JobRemoved is emitted.
+ * are charged like any page), then its cgroup's part of the plan opens its cpuset at once.
+ * Revoking forgets the job and fences its cgroup at once, on a worker when the kernel has its
+ * pages to move inside that write (cgroup v2); what is left is moved on the executor after the
+ * fence, and when it is back the memcg limits are restored (never below current use) and
+ * JobRemoved is recorded.
  * Quotas are enforced after each audit: the excess goes back to system memory; with the
  * device-first policy anonymous memory is moved onto the device up to the quota. Both run on
  * the executor, one move per job at a time.
