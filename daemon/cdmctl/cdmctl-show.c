@@ -25,37 +25,26 @@ static int grow(void *array, size_t n, size_t size)
         return 0;
 }
 
-static int read_devices(sd_bus_message *m, cdmctl_device_row **ret, size_t *ret_n)
+/*
+ * The rows of an array reply of structs @sig, each read by @one into a row of @size bytes
+ * (> 0 read, 0 at the end). The rows borrow the reply's strings.
+ */
+static int read_rows(sd_bus_message *m, const char *sig, size_t size, int (*one)(sd_bus_message *m, void *row),
+                void **ret, size_t *ret_n)
 {
-        _cleanup_free_ cdmctl_device_row *rows = NULL;
+        _cleanup_free_ unsigned char *rows = NULL;
         size_t n = 0;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "(sossautt)");
+        r = sd_bus_message_enter_container(m, 'a', sig);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'r', "sossautt")) > 0) {
-                cdmctl_device_row *d;
-                const void *nodes;
-                size_t size;
-
-                if (grow(&rows, n, sizeof(*rows)) < 0)
+        for (;;) {
+                if (grow(&rows, n, size) < 0)
                         return -ENOMEM;
-                d = &rows[n];
-                r = sd_bus_message_read(m, "soss", &d->name, &d->object, &d->kind, &d->state);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_read_array(m, 'u', &nodes, &size);
-                if (r < 0)
-                        return r;
-                d->nodes = nodes;
-                d->n_nodes = size / sizeof(uint32_t);
-                r = sd_bus_message_read(m, "tt", &d->total_bytes, &d->free_bytes);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
+                r = one(m, rows + n * size);
+                if (r <= 0)
+                        break;
                 n++;
         }
         if (r < 0)
@@ -65,28 +54,60 @@ static int read_devices(sd_bus_message *m, cdmctl_device_row **ret, size_t *ret_
         return sd_bus_message_exit_container(m);
 }
 
-static int read_jobs(sd_bus_message *m, cdmctl_job_row **ret, size_t *ret_n)
+static int read_device(sd_bus_message *m, void *row)
 {
-        _cleanup_free_ cdmctl_job_row *rows = NULL;
-        cdmctl_job_row j;
-        size_t n = 0;
+        cdmctl_device_row *d = row;
+        const void *nodes;
+        size_t size;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "(sosstts)");
+        r = sd_bus_message_enter_container(m, 'r', "sossautt");
+        if (r <= 0)
+                return r;
+        r = sd_bus_message_read(m, "soss", &d->name, &d->object, &d->kind, &d->state);
+        if (r >= 0)
+                r = sd_bus_message_read_array(m, 'u', &nodes, &size);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_read(m, "(sosstts)", &j.id, &j.object, &j.cgroup, &j.device,
-                                        &j.quota_bytes, &j.device_bytes, &j.state)) > 0) {
-                if (grow(&rows, n, sizeof(*rows)) < 0)
-                        return -ENOMEM;
-                rows[n++] = j;
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(rows);
-        *ret_n = n;
-        return sd_bus_message_exit_container(m);
+        d->nodes = nodes;
+        d->n_nodes = size / sizeof(uint32_t);
+        r = sd_bus_message_read(m, "tt", &d->total_bytes, &d->free_bytes);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 1;
 }
+
+static int read_job(sd_bus_message *m, void *row)
+{
+        cdmctl_job_row *j = row;
+
+        return sd_bus_message_read(m, "(sosstts)", &j->id, &j->object, &j->cgroup, &j->device, &j->quota_bytes,
+                        &j->device_bytes, &j->state);
+}
+
+static int read_audit_row(sd_bus_message *m, void *row)
+{
+        cdmctl_audit_row *a = row;
+
+        return sd_bus_message_read(m, "(ssttt)", &a->owner, &a->device, &a->spilled_bytes, &a->repaired_bytes,
+                        &a->kernel_bytes);
+}
+
+static int read_plan_row(sd_bus_message *m, void *row)
+{
+        cdmctl_plan_row *p = row;
+
+        return sd_bus_message_read(m, "(ssss)", &p->object, &p->current, &p->desired, &p->reason);
+}
+
+static int read_move_row(sd_bus_message *m, void *row)
+{
+        cdmctl_move_row *p = row;
+
+        return sd_bus_message_read(m, "(ssssts)", &p->kind, &p->cgroup, &p->device, &p->to, &p->bytes, &p->reason);
+}
+
+#define READ_ROWS(m, sig, one, rows, n) read_rows((m), (sig), sizeof(**(rows)), (one), (void **) (rows), (n))
 
 /* A Manager list method, decoded; the reply stays alive in *ret_reply for the borrowed strings. */
 static int list_call(sd_bus *bus, const char *method, sd_bus_message **ret_reply)
@@ -105,51 +126,39 @@ static int bad_reply(const char *method, int r)
         return CDMCTL_EXIT_FAILURE;
 }
 
-/* verb_devices() - "cdmctl devices": ListDevices as a table or JSON array. Return: exit status. */
-int verb_devices(void *userdata, const cdmctl_args *args)
-{
-        _cleanup_bus_message_ sd_bus_message *reply = NULL;
-        _cleanup_free_ cdmctl_device_row *rows = NULL;
-        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
-        size_t n;
-        int r;
+/*
+ * A list verb: @method's array of @sig rows, read by @one, printed by @to_json or @to_text
+ * (cdmctl-format.c). Return of the verb: exit status.
+ */
+#define DEFINE_LIST_VERB(verb, method, sig, row_type, one, to_json, to_text)                              \
+        int verb(void *userdata, const cdmctl_args *args)                                         \
+        {                                                                                         \
+                _cleanup_bus_message_ sd_bus_message *reply = NULL;                               \
+                _cleanup_free_ row_type *rows = NULL;                                             \
+                _cleanup_strbuf_ strbuf b = STRBUF_NULL;                                          \
+                size_t n;                                                                         \
+                int r = list_call(userdata, method, &reply);                                      \
+                                                                                                  \
+                if (r != CDMCTL_EXIT_SUCCESS)                                                     \
+                        return r;                                                                 \
+                r = READ_ROWS(reply, sig, one, &rows, &n);                                        \
+                if (r < 0)                                                                        \
+                        return bad_reply(method, r);                                              \
+                if (args->json) {                                                                 \
+                        to_json(&b, rows, n);                                                        \
+                        strbuf_append(&b, "\n");                                                  \
+                } else if (to_text(&b, rows, n, args->legend) < 0)                                   \
+                        b.oom = true;                                                             \
+                return cdmctl_output(&b);                                                         \
+        }
 
-        r = list_call(userdata, "ListDevices", &reply);
-        if (r != CDMCTL_EXIT_SUCCESS)
-                return r;
-        r = read_devices(reply, &rows, &n);
-        if (r < 0)
-                return bad_reply("ListDevices", r);
-        if (args->json) {
-                cdmctl_devices_json(&b, rows, n);
-                strbuf_append(&b, "\n");
-        } else if (cdmctl_devices_text(&b, rows, n, args->legend) < 0)
-                b.oom = true;
-        return cdmctl_output(&b);
-}
 
-/* verb_jobs() - "cdmctl jobs": ListJobs as a table or JSON array. Return: exit status. */
-int verb_jobs(void *userdata, const cdmctl_args *args)
-{
-        _cleanup_bus_message_ sd_bus_message *reply = NULL;
-        _cleanup_free_ cdmctl_job_row *rows = NULL;
-        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
-        size_t n;
-        int r;
+/* "cdmctl devices": ListDevices as a table or JSON array. */
+DEFINE_LIST_VERB(verb_devices, "ListDevices", "(sossautt)", cdmctl_device_row, read_device, cdmctl_devices_json,
+                cdmctl_devices_text)
 
-        r = list_call(userdata, "ListJobs", &reply);
-        if (r != CDMCTL_EXIT_SUCCESS)
-                return r;
-        r = read_jobs(reply, &rows, &n);
-        if (r < 0)
-                return bad_reply("ListJobs", r);
-        if (args->json) {
-                cdmctl_jobs_json(&b, rows, n);
-                strbuf_append(&b, "\n");
-        } else if (cdmctl_jobs_text(&b, rows, n, args->legend) < 0)
-                b.oom = true;
-        return cdmctl_output(&b);
-}
+/* "cdmctl jobs": ListJobs as a table or JSON array. */
+DEFINE_LIST_VERB(verb_jobs, "ListJobs", "(sosstts)", cdmctl_job_row, read_job, cdmctl_jobs_json, cdmctl_jobs_text)
 
 /* GetDevice/GetJob, then GetAll of the object, printed as a key/value view or JSON object. */
 static int show_object(sd_bus *bus, const char *getter, const char *key, const char *interface,
@@ -245,110 +254,22 @@ int verb_status(void *userdata, const cdmctl_args *args)
         r = list_call(userdata, "ListDevices", &dev_reply);
         if (r != CDMCTL_EXIT_SUCCESS)
                 return r;
-        r = read_devices(dev_reply, &devs, &n_devs);
+        r = READ_ROWS(dev_reply, "(sossautt)", read_device, &devs, &n_devs);
         if (r < 0)
                 return bad_reply("ListDevices", r);
         r = list_call(userdata, "ListJobs", &job_reply);
         if (r != CDMCTL_EXIT_SUCCESS)
                 return r;
-        r = read_jobs(job_reply, &jobs, &n_jobs);
+        r = READ_ROWS(job_reply, "(sosstts)", read_job, &jobs, &n_jobs);
         if (r < 0)
                 return bad_reply("ListJobs", r);
         status_format(&b, args, &manager, devs, n_devs, jobs, n_jobs);
         return cdmctl_output(&b);
 }
 
-static int read_audit(sd_bus_message *m, cdmctl_audit_row **ret, size_t *ret_n)
-{
-        _cleanup_free_ cdmctl_audit_row *rows = NULL;
-        cdmctl_audit_row a;
-        size_t n = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "(ssttt)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(m, "(ssttt)", &a.owner, &a.device, &a.spilled_bytes,
-                                        &a.repaired_bytes, &a.kernel_bytes)) > 0) {
-                if (grow(&rows, n, sizeof(*rows)) < 0)
-                        return -ENOMEM;
-                rows[n++] = a;
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(rows);
-        *ret_n = n;
-        return sd_bus_message_exit_container(m);
-}
-
-/* verb_audit() - "cdmctl audit": run Audit, list the spill it found. Return: exit status. */
-int verb_audit(void *userdata, const cdmctl_args *args)
-{
-        _cleanup_bus_message_ sd_bus_message *reply = NULL;
-        _cleanup_free_ cdmctl_audit_row *rows = NULL;
-        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
-        size_t n;
-        int r;
-
-        r = list_call(userdata, "Audit", &reply);
-        if (r != CDMCTL_EXIT_SUCCESS)
-                return r;
-        r = read_audit(reply, &rows, &n);
-        if (r < 0)
-                return bad_reply("Audit", r);
-        if (args->json) {
-                cdmctl_audit_json(&b, rows, n);
-                strbuf_append(&b, "\n");
-        } else if (cdmctl_audit_text(&b, rows, n, args->legend) < 0)
-                b.oom = true;
-        return cdmctl_output(&b);
-}
-
-static int read_plan(sd_bus_message *m, cdmctl_plan_row **ret, size_t *ret_n)
-{
-        _cleanup_free_ cdmctl_plan_row *rows = NULL;
-        cdmctl_plan_row p;
-        size_t n = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "(ssss)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(m, "(ssss)", &p.object, &p.current, &p.desired,
-                                        &p.reason)) > 0) {
-                if (grow(&rows, n, sizeof(*rows)) < 0)
-                        return -ENOMEM;
-                rows[n++] = p;
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(rows);
-        *ret_n = n;
-        return sd_bus_message_exit_container(m);
-}
-
-static int read_moves(sd_bus_message *m, cdmctl_move_row **ret, size_t *ret_n)
-{
-        _cleanup_free_ cdmctl_move_row *rows = NULL;
-        cdmctl_move_row p;
-        size_t n = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "(ssssts)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(m, "(ssssts)", &p.kind, &p.cgroup, &p.device, &p.to, &p.bytes,
-                                        &p.reason)) > 0) {
-                if (grow(&rows, n, sizeof(*rows)) < 0)
-                        return -ENOMEM;
-                rows[n++] = p;
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(rows);
-        *ret_n = n;
-        return sd_bus_message_exit_container(m);
-}
+/* "cdmctl audit": run Audit, list the spill it found. */
+DEFINE_LIST_VERB(verb_audit, "Audit", "(ssttt)", cdmctl_audit_row, read_audit_row, cdmctl_audit_json,
+                cdmctl_audit_text)
 
 /* verb_plan() - "cdmctl plan": the kernel settings cdmd would change, then (as text) the page
  * moves it would make. Return: exit status. */
@@ -364,7 +285,7 @@ int verb_plan(void *userdata, const cdmctl_args *args)
         r = list_call(userdata, "Plan", &reply);
         if (r != CDMCTL_EXIT_SUCCESS)
                 return r;
-        r = read_plan(reply, &rows, &n);
+        r = READ_ROWS(reply, "(ssss)", read_plan_row, &rows, &n);
         if (r < 0)
                 return bad_reply("Plan", r);
         if (args->json) {
@@ -377,7 +298,7 @@ int verb_plan(void *userdata, const cdmctl_args *args)
         r = list_call(userdata, "PlanMoves", &moves_reply);
         if (r != CDMCTL_EXIT_SUCCESS)
                 return r;
-        r = read_moves(moves_reply, &moves, &n_moves);
+        r = READ_ROWS(moves_reply, "(ssssts)", read_move_row, &moves, &n_moves);
         if (r < 0)
                 return bad_reply("PlanMoves", r);
         if (n_moves > 0) {
@@ -388,25 +309,6 @@ int verb_plan(void *userdata, const cdmctl_args *args)
         return cdmctl_output(&b);
 }
 
-/* verb_moves() - "cdmctl moves": the page moves cdmd would make now. Return: exit status. */
-int verb_moves(void *userdata, const cdmctl_args *args)
-{
-        _cleanup_bus_message_ sd_bus_message *reply = NULL;
-        _cleanup_free_ cdmctl_move_row *rows = NULL;
-        _cleanup_strbuf_ strbuf b = STRBUF_NULL;
-        size_t n;
-        int r;
-
-        r = list_call(userdata, "PlanMoves", &reply);
-        if (r != CDMCTL_EXIT_SUCCESS)
-                return r;
-        r = read_moves(reply, &rows, &n);
-        if (r < 0)
-                return bad_reply("PlanMoves", r);
-        if (args->json) {
-                cdmctl_moves_json(&b, rows, n);
-                strbuf_append(&b, "\n");
-        } else if (cdmctl_moves_text(&b, rows, n, args->legend) < 0)
-                b.oom = true;
-        return cdmctl_output(&b);
-}
+/* "cdmctl moves": the page moves cdmd would make now. */
+DEFINE_LIST_VERB(verb_moves, "PlanMoves", "(ssssts)", cdmctl_move_row, read_move_row, cdmctl_moves_json,
+                cdmctl_moves_text)
