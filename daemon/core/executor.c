@@ -75,6 +75,8 @@ struct Executor {
         ExecGroup *ended;  /* ended, newest first; the loop runs their callbacks */
         unsigned n_workers, n_started, idle;
         pthread_t *threads;
+        pthread_t fencer; /* runs fence writes only, so that they never wait behind a move */
+        bool fencer_started;
         bool stop;
         char *root;
         uint64_t max_stall_usec;
@@ -390,6 +392,27 @@ static void *worker(void *userdata)
         return NULL;
 }
 
+/*
+ * The fence thread: a fence write is the start of an isolation (a revoked job, a drained
+ * device) and must not wait for a worker to finish a step, which for a whole process's
+ * migrate_pages takes as long as its pages take. Workers take fence writes too.
+ */
+static void *fencer(void *userdata)
+{
+        Executor *e = userdata;
+
+        pthread_mutex_lock(&e->lock);
+        for (;;) {
+                while (!e->stop && cdm_move_queue_best(&e->queue) != CDM_MOVE_FENCE)
+                        pthread_cond_wait(&e->work, &e->lock);
+                if (e->stop)
+                        break;
+                run_task(e, (ExecTask *) cdm_move_queue_pop(&e->queue));
+        }
+        pthread_mutex_unlock(&e->lock);
+        return NULL;
+}
+
 void executor_dispatch(Executor *e)
 {
         ExecGroup *list, *fifo = NULL;
@@ -480,6 +503,7 @@ int executor_new(struct ev_loop *loop, const char *root, unsigned workers, uint6
         }
         /* Fewer threads than asked is still an executor; none is not. */
         e->idle = e->n_workers = e->n_started;
+        e->fencer_started = e->n_started > 0 && pthread_create(&e->fencer, NULL, fencer, e) == 0;
         pthread_mutex_unlock(&e->lock);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (e->n_started == 0) {
@@ -503,6 +527,8 @@ Executor *executor_free(Executor *e)
         pthread_mutex_unlock(&e->lock);
         for (unsigned i = 0; i < e->n_started; i++)
                 pthread_join(e->threads[i], NULL);
+        if (e->fencer_started)
+                pthread_join(e->fencer, NULL);
         pthread_mutex_lock(&e->lock);
         for (cdm_move_item *item; (item = cdm_move_queue_pop(&e->queue));)
                 task_end(e, (ExecTask *) (item));
@@ -600,9 +626,7 @@ int executor_submit(Executor *e, const ExecRequest *req)
                 group_end(e, g);
         else if (park)
                 ;
-        else if (n == 1)
-                pthread_cond_signal(&e->work);
-        else
+        else /* broadcast: the fence thread waits on it too, for fence writes only */
                 pthread_cond_broadcast(&e->work);
         /* Workers waiting between steps look whether they should give way. */
         if (n > 0 && !park && e->idle == 0)

@@ -13,6 +13,8 @@
  * nodes away from a cgroup returns only once the kernel has migrated the cgroup's pages off
  * them (cpuset_write_resmask() flushes cpuset_migrate_mm_wq), 2.1 s for 512 MiB in the test
  * VM, and the loop must not wait for that. A move may wait for such a write of its cgroup.
+ * Besides the workers, one thread runs fence writes only, so that a fence never waits for a
+ * worker to end a long step.
  *
  * Workers share nothing mutable with the loop but the executor's own state, under its mutex:
  * each running task has its own library context (cdm_ctx keeps a last-error buffer).

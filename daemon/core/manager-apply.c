@@ -248,25 +248,24 @@ typedef enum WriteWhere {
 static WriteWhere write_where(Manager *m, const cdm_plan_item *it)
 {
         static const char suffix[] = "/cpuset.mems";
-        _cleanup_free_ char *cgroup = NULL, *eff = NULL;
+        _cleanup_free_ char *cgroup = NULL;
         cdm_nodemask cur, want, gone;
-        size_t n = strlen(it->object), len;
+        size_t n = strlen(it->object);
         bool any = false;
 
-        if (!m->loop || m->dry_run || !m->layout || !cdm_ctx_is_live(m->ctx) || strncmp(it->object, "sys/fs/cgroup/", strlen("sys/fs/cgroup/")) != 0 ||
+        if (!m->loop || m->dry_run || !m->layout || !cdm_ctx_is_live(m->ctx) ||
+                        strncmp(it->object, "sys/fs/cgroup/", strlen("sys/fs/cgroup/")) != 0 ||
                         n < sizeof(suffix) || !streq(it->object + n - (sizeof(suffix) - 1), suffix))
                 return WRITE_HERE;
         if (manager_writing(m, it->object))
                 return WRITE_PENDING;
+        /* Only a cgroup that was opened to the device (a grant revoked, a device drained) is
+         * fenced on a worker. One that inherits (a new cgroup, one cdmd never restricted) is
+         * fenced here and now: isolation first, and whatever it got meanwhile is the audit's. */
         cgroup = cdm_plan_object_cgroup(it->object);
-        if (!cgroup || !*it->desired || cdm_nodemask_parse(it->desired, strlen(it->desired), &want) < 0)
-                return WRITE_HERE;
-        /* An empty cpuset.mems inherits: what it allows is its effective set. */
-        if (*it->current) {
-                if (cdm_nodemask_parse(it->current, strlen(it->current), &cur) < 0)
-                        return WRITE_HERE;
-        } else if (cdm_cgroup_read(m->ctx, cgroup, "cpuset.mems.effective", &eff, &len) < 0 ||
-                        cdm_nodemask_parse(eff, len, &cur) < 0)
+        if (!cgroup || !*it->desired || !*it->current ||
+                        cdm_nodemask_parse(it->desired, strlen(it->desired), &want) < 0 ||
+                        cdm_nodemask_parse(it->current, strlen(it->current), &cur) < 0)
                 return WRITE_HERE;
         for (size_t k = 0; k < ARRAY_SIZE(gone.bits); k++) {
                 gone.bits[k] = cur.bits[k] & ~want.bits[k] & m->layout->device_nodes.bits[k];

@@ -341,6 +341,42 @@ static void test_write_then_move(void **state)
         ev_loop_destroy(loop);
 }
 
+/* A fence write runs while the only worker is stuck in a long step (here a write to a FIFO
+ * nobody reads yet, as a migrate_pages of a big process): the fence thread takes it. */
+static void test_fence_does_not_wait_for_workers(void **state)
+{
+        fake *f = *state;
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        _cleanup_free_ char *fifo = make_fifo_cgroup(f);
+        char path[1200], buf[64];
+        seen slow = { 0 }, fence = { 0 };
+        ExecRequest req = { .owner = "device:cdm1", .prio = CDM_MOVE_DRAIN, .writes = (const char *const[]){ FENCE_OBJECT, "0\n" },
+                .n_writes = 1, .done = on_done, .userdata = &slow, .free_userdata = keep };
+        Executor *e = start(f, loop);
+        FILE *file;
+
+        snprintf(path, sizeof(path), "%s/sys/fs/cgroup/other", f->root);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/sys/fs/cgroup/other/cpuset.mems", f->root);
+        file = fopen(path, "we");
+        assert_non_null(file);
+        fclose(file);
+        assert_int_equal(executor_submit(e, &req), 0);
+        run_for(loop, 100000); /* the worker is in the FIFO write now */
+        req = (ExecRequest){ .owner = "fence:/other", .prio = CDM_MOVE_FENCE, .cgroup = "/other",
+                .writes = (const char *const[]){ "sys/fs/cgroup/other/cpuset.mems", "0\n" }, .n_writes = 1,
+                .done = on_done, .userdata = &fence, .free_userdata = keep };
+        assert_int_equal(executor_submit(e, &req), 0);
+        assert_true(run_until(loop, &fence, 5000000));
+        assert_int_equal(fence.res.error, 0);
+        assert_int_equal(slow.calls, 0);
+        read_fifo(fifo, buf, sizeof(buf));
+        assert_true(run_until(loop, &slow, 5000000));
+        assert_int_equal(slow.res.error, 0);
+        executor_free(e);
+        ev_loop_destroy(loop);
+}
+
 /* A move without a cgroup that waits for writes (an evacuation) waits for every fence. */
 static void test_evacuation_after_fences(void **state)
 {
@@ -428,6 +464,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_urgent_task_takes_the_worker, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_free_reports_queued, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_write_then_move, fake_setup, fake_teardown),
+                cmocka_unit_test_setup_teardown(test_fence_does_not_wait_for_workers, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_evacuation_after_fences, fake_setup, fake_teardown),
                 cmocka_unit_test_setup_teardown(test_cancel_waiting_move, fake_setup, fake_teardown),
         };
