@@ -65,6 +65,13 @@ done
 elapsed=$(($(now_ms) - t0))
 echo "excess back after $elapsed ms: $line"
 expect_match "contents after the quota move" "$line" 'checksum ok'
+# A page under migration is in neither node's count for a moment: wait for none (at most 10 s).
+i=0
+while [ $(($(node_pages "$line" 0) + $(node_pages "$line" 1))) -ne 51200 ] && [ $i -lt 50 ]; do
+	sleep 0.2
+	line=$(probe_report $pid /tmp/hold.out)
+	i=$((i + 1))
+done
 expect_eq "every page on one side or the other" $(($(node_pages "$line" 0) + $(node_pages "$line" 1))) 51200
 moved=$(((51200 - $(node_pages "$line" 1)) * 4096))
 rate=$((moved / 1000 / elapsed))
