@@ -293,7 +293,7 @@ static void log_result(const cdm_plan_item *it, int r)
 
 typedef struct FenceWrite {
         Manager *m;
-        cdm_plan_item it;
+        cdm_plan one; /* the item, copied by cdm_plan_add() */
 } FenceWrite;
 
 static void fence_write_free(void *userdata)
@@ -302,10 +302,7 @@ static void fence_write_free(void *userdata)
 
         if (!w)
                 return;
-        free(w->it.object);
-        free(w->it.current);
-        free(w->it.desired);
-        free(w->it.reason);
+        cdm_plan_done(&w->one);
         free(w);
 }
 
@@ -315,11 +312,11 @@ static void fence_written(void *userdata, const char *owner, const ExecResult *r
 
         if (res->cancelled)
                 return;
-        log_result(&w->it, res->error);
+        log_result(&w->one.items[0], res->error);
         if (res->error >= 0) {
                 log_info("%s: the kernel moved the cgroup's pages off the fenced nodes in %llu ms.",
-                                w->it.object, (unsigned long long) (res->usec / 1000));
-                if (remember_written(w->m, w->it.object, w->it.desired) < 0)
+                                w->one.items[0].object, (unsigned long long) (res->usec / 1000));
+                if (remember_written(w->m, w->one.items[0].object, w->one.items[0].desired) < 0)
                         log_error_errno(-ENOMEM, "Out of memory.");
         }
         w->m->generation++;
@@ -344,9 +341,8 @@ static int write_in_worker(Manager *m, const cdm_plan_item *it)
                 free(w);
                 return log_error_errno(-ENOMEM, "Out of memory.");
         }
-        *w = (FenceWrite){ .m = m, .it = { .object = strdup(it->object), .current = strdup(it->current),
-                .desired = strdup(it->desired), .reason = strdup(it->reason) } };
-        if (!w->it.object || !w->it.current || !w->it.desired || !w->it.reason) {
+        *w = (FenceWrite){ .m = m };
+        if (cdm_plan_add(&w->one, it->object, it->current, it->desired, it->reason) < 0) {
                 fence_write_free(w);
                 return log_error_errno(-ENOMEM, "Out of memory.");
         }
