@@ -139,6 +139,13 @@ int cdm_damon_fs_probe(cdm_ctx *ctx, unsigned kd)
         snprintf(p, sizeof(p), "kdamonds/%u/contexts/0/schemes/0/target_nid", kd);
         if (r && cdm_damon_fs_write(ctx, p, "0") < 0)
                 r = 0;
+        /* The young filter (6.10) that the tiered schemes end with. */
+        snprintf(p, sizeof(p), "kdamonds/%u/contexts/0/schemes/0/filters/nr_filters", kd);
+        if (r && cdm_damon_fs_write(ctx, p, "1") < 0)
+                r = 0;
+        snprintf(p, sizeof(p), "kdamonds/%u/contexts/0/schemes/0/filters/0/type", kd);
+        if (r && cdm_damon_fs_write(ctx, p, "young") < 0)
+                r = 0;
         snprintf(p, sizeof(p), "kdamonds/%u/contexts/0/schemes/nr_schemes", kd);
         (void) cdm_damon_fs_write(ctx, p, "0");
         return r;

@@ -118,25 +118,32 @@ static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, con
         add(b, "none", "%s/watermarks/metric", s);
         /* A filter drops the memory for which "matches" equals "matching": keep the job's
          * memcg only; the cold scheme drops the device range, the hot one every monitored
-         * range outside it (an addr filter with matching N does not keep a range on 6.12). */
-        size_t n_filters = 2;
+         * range outside it (an addr filter with matching N does not keep a range on 6.12).
+         * A job's schemes end with a young filter: a region of physical memory that holds
+         * hot and cold pages side by side moves only its cold pages (cold scheme) or only
+         * its accessed ones (hot scheme), page by page. It comes last: the kernel tries the
+         * filters in order and stops at the first that drops a page, and the young check
+         * clears the accessed bit, which is the job's own pages' business only. */
+        size_t n_filters = cold ? 2 : 1, f = 1;
 
-        if (!cold) {
-                n_filters = 1;
+        if (!cold)
                 for (size_t i = 0; i < p->n_regions; i++)
                         n_filters += !overlaps(&p->regions[i], &j->device);
-        }
+        n_filters += !j->sweep;
         add(b, u64(n, n_filters), "%s/filters/nr_filters", s);
         add(b, "memcg", "%s/filters/0/type", s);
         add(b, j->cgroup, "%s/filters/0/memcg_path", s);
         add(b, "N", "%s/filters/0/matching", s);
-        if (cold) {
-                add_addr_filter(b, s, 1, &j->device);
-                return;
+        if (cold)
+                add_addr_filter(b, s, f++, &j->device);
+        else
+                for (size_t i = 0; i < p->n_regions; i++)
+                        if (!overlaps(&p->regions[i], &j->device))
+                                add_addr_filter(b, s, f++, &p->regions[i]);
+        if (!j->sweep) {
+                add(b, "young", "%s/filters/%zu/type", s, f);
+                add(b, cold ? "Y" : "N", "%s/filters/%zu/matching", s, f);
         }
-        for (size_t i = 0, f = 1; i < p->n_regions; i++)
-                if (!overlaps(&p->regions[i], &j->device))
-                        add_addr_filter(b, s, f++, &p->regions[i]);
 }
 
 int cdm_damon_build(const cdm_damon_params *p, const cdm_damon_job *jobs, size_t n_jobs,

@@ -79,12 +79,18 @@ static void test_build_one_job(void **state)
         assert_string_equal(V(s1, "access_pattern/nr_accesses/min"), "1");
         assert_string_equal(V(s1, "access_pattern/age/min"), "0");
         /* The hot scheme drops the system range (regions[0]), not the device's. */
-        assert_string_equal(V(s1, "filters/nr_filters"), "2");
+        assert_string_equal(V(s1, "filters/nr_filters"), "3");
         assert_string_equal(V(s1, "filters/1/type"), "addr");
         assert_string_equal(V(s1, "filters/1/addr_start"), "0");
         assert_string_equal(V(s1, "filters/1/addr_end"), "1073741824");
         assert_string_equal(V(s1, "filters/1/matching"), "Y");
-        assert_string_equal(V(s0, "filters/nr_filters"), "2");
+        /* Page by page, last: the cold scheme drops accessed pages, the hot one the others. */
+        assert_string_equal(V(s0, "filters/nr_filters"), "3");
+        assert_string_equal(V(s0, "filters/2/type"), "young");
+        assert_string_equal(V(s0, "filters/2/matching"), "Y");
+        assert_string_equal(V(s1, "filters/2/type"), "young");
+        assert_string_equal(V(s1, "filters/2/matching"), "N");
+        assert_int_equal(index_of(&w, "kdamonds/2/contexts/0/schemes/0/filters/3/type"), -1);
         assert_string_equal(V(s1, "quotas/bytes"), "100000000");
         assert_int_equal(index_of(&w, "kdamonds/2/contexts/0/schemes/2/action"), -1);
 #undef V
@@ -158,6 +164,9 @@ static void test_build_sweep(void **state)
         assert_string_equal(V(s3, "filters/nr_filters"), "2");
         assert_string_equal(V(s3, "filters/1/addr_start"), "0");
         assert_string_equal(V(s3, "filters/1/addr_end"), "1073741824");
+        /* Hot or not: no young filter. */
+        assert_int_equal(index_of(&w, "kdamonds/0/contexts/0/schemes/3/filters/2/type"), -1);
+        assert_string_equal(value_of(&w, "kdamonds/0/contexts/0/schemes/1/filters/nr_filters"), "3");
 #undef V
         cdm_damon_writes_done(&w);
 }
