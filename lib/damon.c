@@ -89,6 +89,17 @@ static void add_addr_filter(builder *b, const char *s, size_t f, const cdm_damon
         add(b, "Y", "%s/filters/%zu/matching", s, f);
 }
 
+/* Whether the hot scheme of @j keeps the monitored region @r. */
+static bool hot_keeps(const cdm_damon_job *j, const cdm_damon_range *r)
+{
+        if (!j->ranges)
+                return overlaps(r, &j->device);
+        for (size_t i = 0; i < j->n_ranges; i++)
+                if (overlaps(r, &j->ranges[i]))
+                        return true;
+        return false;
+}
+
 static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, const cdm_damon_job *j,
                 bool cold)
 {
@@ -99,7 +110,7 @@ static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, con
         uint64_t ms = CDM_DAMON_TIME_QUOTA_MSEC;
 
         if (j->sweep) {
-                bytes = bytes == 0 ? CDM_DAMON_SWEEP_BYTES : MIN(bytes, CDM_DAMON_SWEEP_BYTES);
+                bytes = 0;
                 ms = CDM_DAMON_SWEEP_MSEC;
         }
         uint64_t age = p->cold_after_usec / CDM_DAMON_AGGR_USEC;
@@ -123,22 +134,28 @@ static void add_scheme(builder *b, const char *s, const cdm_damon_params *p, con
          * hot and cold pages side by side moves only its cold pages (cold scheme) or only
          * its accessed ones (hot scheme), page by page. It comes last: the kernel tries the
          * filters in order and stops at the first that drops a page, and the young check
-         * clears the accessed bit, which is the job's own pages' business only. */
-        size_t n_filters = cold ? 2 : 1, f = 1;
+         * clears the accessed bit, which is the job's own pages' business only.
+         * A sweep of the whole device (no cgroup) has no memcg filter on its hot scheme; its
+         * cold one only counts, and keeps the root's memcg filter so that every scheme 0 of
+         * cdmd's has the shape cdm_damon_fs_is_ours() looks for. */
+        bool memcg = j->cgroup || cold;
+        size_t n_filters = cold ? 2 : memcg, f = memcg;
 
         if (!cold)
                 for (size_t i = 0; i < p->n_regions; i++)
-                        n_filters += !overlaps(&p->regions[i], &j->device);
+                        n_filters += !hot_keeps(j, &p->regions[i]);
         n_filters += !j->sweep;
         add(b, u64(n, n_filters), "%s/filters/nr_filters", s);
-        add(b, "memcg", "%s/filters/0/type", s);
-        add(b, j->cgroup, "%s/filters/0/memcg_path", s);
-        add(b, "N", "%s/filters/0/matching", s);
+        if (memcg) {
+                add(b, "memcg", "%s/filters/0/type", s);
+                add(b, j->cgroup ?: "/", "%s/filters/0/memcg_path", s);
+                add(b, "N", "%s/filters/0/matching", s);
+        }
         if (cold)
                 add_addr_filter(b, s, f++, &j->device);
         else
                 for (size_t i = 0; i < p->n_regions; i++)
-                        if (!overlaps(&p->regions[i], &j->device))
+                        if (!hot_keeps(j, &p->regions[i]))
                                 add_addr_filter(b, s, f++, &p->regions[i]);
         if (!j->sweep) {
                 add(b, "young", "%s/filters/%zu/type", s, f);
@@ -160,7 +177,7 @@ int cdm_damon_build(const cdm_damon_params *p, const cdm_damon_job *jobs, size_t
                 if (p->regions[i].end <= p->regions[i].start)
                         return -EINVAL;
         for (size_t i = 0; i < n_jobs; i++)
-                if (jobs[i].device.end <= jobs[i].device.start || !jobs[i].cgroup)
+                if (jobs[i].device.end <= jobs[i].device.start || (!jobs[i].cgroup && !jobs[i].sweep))
                         return -EINVAL;
         if (asprintf(&c, "kdamonds/%u/contexts/0", kdamond) < 0)
                 return -ENOMEM;

@@ -26,20 +26,29 @@
 #define CDM_DAMON_RESET_MSEC 1000ULL /* the quota interval */
 #define CDM_DAMON_TIME_QUOTA_MSEC 500ULL /* kdamond time per interval, per scheme */
 #define CDM_DAMON_SLACK (2ULL << 20)    /* the cold scheme stops this short of the quota */
-/* A sweep walks every page of the device's range: it gets a small share of the kdamond, so
- * that the kdamond comes back to its callbacks (and cdmd's sysfs writes return) at once. */
+/* A sweep walks every page of the device's range: it gets a small share of the kdamond's
+ * time, so that the kdamond comes back to its callbacks (and cdmd's sysfs writes return) at
+ * once. It has no byte quota: DAMOS charges a byte quota with every byte of the regions it
+ * walks, moved or not, and resumes each interval where the last one stopped, so a byte quota
+ * is a walking speed: at 16 MiB a second one pass over a 1 GiB device takes 64 s, longer than
+ * a sweep may run, and pages that become movable behind the walk wait for the next pass. */
 #define CDM_DAMON_SWEEP_MSEC 50ULL
-#define CDM_DAMON_SWEEP_BYTES (16ULL << 20)
 
 typedef struct cdm_damon_range {
         uint64_t start, end; /* physical addresses, end exclusive */
 } cdm_damon_range;
 
 typedef struct cdm_damon_job {
-        const char *cgroup;    /* memcg path, relative to the cgroup root ("/a/b") */
+        const char *cgroup;    /* memcg path, relative to the cgroup root ("/a/b"); NULL for a
+                                * sweep of every page on the device */
         unsigned device_node;  /* migrate_cold's target */
         unsigned system_node;  /* migrate_hot's target */
         cdm_damon_range device; /* the device's physical range: cold pages outside, hot inside */
+        /* A sweep of the whole device: the device's own ranges, within which the hot scheme
+         * keeps the monitored regions that overlap one (another node's memory may lie
+         * between two of them). */
+        const cdm_damon_range *ranges;
+        size_t n_ranges;
         uint64_t quota;
         uint64_t device_bytes; /* what the job has on the device now */
         bool sweep; /* not a job: every page of the memcg on the device goes back, hot or not

@@ -185,6 +185,14 @@ uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *
         return sum > UINT64_MAX ? UINT64_MAX : (uint64_t) sum;
 }
 
+bool cdm_jobs_on_device(const cdm_jobs *j, const char *device)
+{
+        /* The empty cgroup sorts before every cgroup of the device. */
+        size_t p = lower_bound(j, BY_DEVICE, j->n, &(job_key){ .device = device, .s = "", .len = 0 });
+
+        return p < j->n && streq(j->items[j->by_device[p]].device, device);
+}
+
 static bool device_online(const cdm_device *d)
 {
         /* A device whose memory is not onlined (yet) cannot hold a job's pages. */

@@ -77,6 +77,8 @@ cdm_job *cdm_jobs_find_nested(const cdm_jobs *j, const char *cgroup);
  * (0 at first) keeps the place; NULL at the end. */
 const cdm_job *cdm_jobs_next_below(const cdm_jobs *j, const char *cgroup, size_t *pos);
 uint64_t cdm_jobs_granted(const cdm_jobs *j, const char *device, const cdm_job *except);
+/* Whether any job (whatever its state or quota) is granted @device. */
+bool cdm_jobs_on_device(const cdm_jobs *j, const char *device);
 /* Pure checks of a grant; *ret_msg (static or heap, see ret_msg_free) says why. */
 cdm_grant_error cdm_jobs_check_grant(const cdm_jobs *j, const cdm_layout *l, const cdm_config *c,
                 const char *id, const char *cgroup, const char *device, uint64_t quota,

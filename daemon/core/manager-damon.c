@@ -3,7 +3,7 @@
  * The tiered policy: one kdamond of cdmd's own, physical-address monitoring of the system and
  * device memory, two schemes per tiered job (see lib/damon.h). The same kdamond sweeps spill
  * that no process maps (page cache of a process that exited, for instance) back to system
- * memory: two schemes per memcg that holds such spill. cdmd adds its kdamond only when
+ * memory: two schemes per memcg that holds such spill, or per device that no job is granted. cdmd adds its kdamond only when
  * there is none (the kernel rebuilds every kdamond directory when nr_kdamonds is written, so
  * adding one would wipe another user's), and after a restart it takes back the last kdamond
  * when that one looks like its own. Other kdamonds are left alone.
@@ -90,14 +90,33 @@ int manager_damon_set_sweeps(Manager *m, const ManagerSweepTarget *t, size_t n)
         for (size_t i = 0; i < n; i++) {
                 ManagerSweepTarget *c = &d->sweeps[d->n_sweeps++];
 
-                *c = (ManagerSweepTarget){ .owner = strdup(t[i].owner), .holder = strdup(t[i].holder),
-                        .device = strdup(t[i].device) };
-                if (!c->owner || !c->holder || !c->device) {
+                *c = (ManagerSweepTarget){ .owner = strdup(t[i].owner),
+                        .holder = t[i].holder ? strdup(t[i].holder) : NULL, .device = strdup(t[i].device) };
+                if (!c->owner || (t[i].holder && !c->holder) || !c->device) {
                         free_sweeps(d);
                         return -ENOMEM;
                 }
         }
         return 0;
+}
+
+/* A sweep of a whole device that a job is now granted. */
+static bool whole_granted(Manager *m, const ManagerSweepTarget *t)
+{
+        return !t->holder && cdm_jobs_on_device(&m->jobs, t->device);
+}
+
+void manager_damon_drop_granted(Manager *m)
+{
+        ManagerDamon *d = m->damon;
+
+        for (size_t i = 0; d && i < d->n_sweeps; i++)
+                if (whole_granted(m, &d->sweeps[i])) {
+                        log_info("Stopping the sweep of every page of %s: a job is granted it.",
+                                        d->sweeps[i].device);
+                        manager_damon_sync(m);
+                        return;
+                }
 }
 
 void manager_damon_free(Manager *m)
@@ -276,9 +295,9 @@ static int node_ranges(Manager *m, const cdm_nodemask *mask, cdm_damon_range **r
         return 0;
 }
 
-void manager_damon_sync(Manager *m)
+/* manager_damon_sync() with @sweep_ranges, one slot per sweep, for the caller to free. */
+static void sync_kdamond(Manager *m, ManagerDamon *d, cdm_damon_range **sweep_ranges)
 {
-        ManagerDamon *d = get(m);
         _cleanup_free_ cdm_damon_job *jobs = NULL;
         _cleanup_free_ cdm_damon_range *regions = NULL;
         _cleanup_free_ const char **pair_job = NULL;
@@ -288,7 +307,7 @@ void manager_damon_sync(Manager *m)
         int system_node, r;
         bool running;
 
-        if (!d || m->dry_run || !m->layout || !m->topo)
+        if (m->dry_run || !m->layout || !m->topo)
                 return;
         collect(m, d);
 
@@ -321,17 +340,22 @@ void manager_damon_sync(Manager *m)
                         .quota = j->quota, .device_bytes = j->device_bytes };
         }
         for (size_t i = 0; system_node >= 0 && i < d->n_sweeps; i++) {
-                const cdm_device *dev = cdm_layout_find_device(m->layout, d->sweeps[i].device);
-                _cleanup_free_ cdm_damon_range *dr = NULL;
+                const ManagerSweepTarget *t = &d->sweeps[i];
+                const cdm_device *dev = cdm_layout_find_device(m->layout, t->device);
+                cdm_damon_range *dr = NULL;
                 size_t n_dr = 0;
 
-                if (!dev || node_ranges(m, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0)
+                if (!dev || whole_granted(m, t) || node_ranges(m, &dev->nodes, &dr, &n_dr) < 0 || n_dr == 0) {
+                        free(dr);
                         continue;
-                pair_sweep[n] = &d->sweeps[i];
-                jobs[n++] = (cdm_damon_job){ .cgroup = d->sweeps[i].holder,
+                }
+                pair_sweep[n] = t;
+                sweep_ranges[i] = dr;
+                jobs[n++] = (cdm_damon_job){ .cgroup = t->holder,
                         .device_node = (unsigned) cdm_nodemask_next(&dev->nodes, -1),
                         .system_node = (unsigned) system_node,
-                        .device = { dr[0].start, dr[n_dr - 1].end }, .sweep = true };
+                        .device = { dr[0].start, dr[n_dr - 1].end }, .sweep = true,
+                        .ranges = t->holder ? NULL : dr, .n_ranges = n_dr };
         }
         if (n == 0) {
                 stop(m, d);
@@ -415,4 +439,22 @@ void manager_damon_sync(Manager *m)
         if (running && cdm_damon_fs_state(m->ctx, (unsigned) d->kdamond, "update_schemes_stats") >= 0)
                 for (size_t s = 0; s < 2 * d->n_jobs; s++)
                         (void) cdm_damon_fs_applied(m->ctx, (unsigned) d->kdamond, s, &d->baseline[s]);
+}
+
+void manager_damon_sync(Manager *m)
+{
+        ManagerDamon *d = get(m);
+        cdm_damon_range **sweep_ranges;
+        size_t n;
+
+        if (!d)
+                return;
+        n = d->n_sweeps; /* a failed commit forgets the sweeps */
+        sweep_ranges = calloc(n + 1, sizeof(*sweep_ranges));
+        if (!sweep_ranges)
+                return;
+        sync_kdamond(m, d, sweep_ranges);
+        for (size_t i = 0; i < n; i++)
+                free(sweep_ranges[i]);
+        free(sweep_ranges);
 }

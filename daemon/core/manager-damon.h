@@ -14,8 +14,11 @@ void manager_damon_free(Manager *m);
 /* A memcg whose every page on a device DAMON moves back to system memory. */
 typedef struct ManagerSweepTarget {
         const char *owner;  /* the spill's owner as the audit names it */
-        const char *holder; /* the memcg: the owner or one below it */
+        const char *holder; /* the memcg: the owner or one below it; NULL: every page of the
+                             * device, which no job is granted (one such target per device) */
         const char *device;
 } ManagerSweepTarget;
 /* The sweeps from now on (copied, replacing the last set); manager_damon_sync() applies them. */
 int manager_damon_set_sweeps(Manager *m, const ManagerSweepTarget *t, size_t n);
+/* Before a device is opened to a job: a sweep of that whole device stops at once. */
+void manager_damon_drop_granted(Manager *m);

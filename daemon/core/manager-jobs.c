@@ -209,6 +209,7 @@ int manager_grant(Manager *m, const char *id, const char *cgroup, const char *de
         raise_memcg(m, j);
         log_info("Granted job %s (%s) up to %llu bytes of %s, policy %s.", id, cgroup,
                         (unsigned long long) quota, device, policy);
+        manager_damon_drop_granted(m);
         (void) manager_apply_job(m, cgroup);
         /* Only the tiered jobs make the DAMON configuration. */
         if (p == CDM_POLICY_TIERED)

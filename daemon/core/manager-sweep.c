@@ -3,6 +3,8 @@
  * Spill that the process repair could not move (no process of the owner maps it) is handed
  * to cdmd's kdamond: every memcg at and below the owner that holds memory on the device gets
  * a migrate_hot scheme over the device's range with no access threshold (manager-damon.c).
+ * On a device that no job is granted every page is spill: one scheme with no memcg filter
+ * sweeps the whole device, page cache of removed cgroups too, which no filter can name.
  * The decisions are lib/sweep.c's; here are the reads, the logs and the hand-over.
  */
 
@@ -55,6 +57,25 @@ static bool can_sweep(Manager *m, cdm_sweep *sw)
         return false;
 }
 
+static bool sweeps_device(const ManagerSweepTarget *t, size_t n, const char *device)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!t[i].holder && streq(t[i].device, device))
+                        return true;
+        return false;
+}
+
+/* @t with @add appended, or @t as it was when there is no memory. */
+static ManagerSweepTarget *add_target(ManagerSweepTarget *t, size_t *n, const ManagerSweepTarget *add)
+{
+        ManagerSweepTarget *nt = realloc(t, (*n + 1) * sizeof(*t));
+
+        if (!nt)
+                return t;
+        nt[(*n)++] = *add;
+        return nt;
+}
+
 void manager_sweep(Manager *m)
 {
         ManagerSweepTarget *t = NULL;
@@ -82,15 +103,27 @@ void manager_sweep(Manager *m)
                 size_t k = 0;
                 ManagerSweepTarget *nt;
 
+                bool whole = !cdm_jobs_on_device(&m->jobs, sw->device);
+
                 if (v == CDM_SWEEP_GIVE_UP)
-                        log_warning("Spill of %s on %s: %llu bytes still there after %llu s of sweeping "
-                                    "(pinned pages, or held by a cgroup that was removed).",
+                        log_warning("Spill of %s on %s: %llu bytes still there after %llu s of sweeping (%s).",
                                         sw->owner, sw->device, (unsigned long long) sw->bytes,
-                                        (unsigned long long) (CDM_SWEEP_MAX_USEC / 1000000ULL));
+                                        (unsigned long long) (CDM_SWEEP_MAX_USEC / 1000000ULL),
+                                        whole ? "pinned pages" : "pinned pages, or held by a cgroup that was removed");
                 if (v != CDM_SWEEP_RUN || !d)
                         continue;
                 if (!can_sweep(m, sw)) {
                         sw->gave_up = true;
+                        continue;
+                }
+                if (whole) {
+                        if (!sweeps_device(t, n, sw->device))
+                                t = add_target(t, &n, &(ManagerSweepTarget){ .owner = sw->owner, .device = sw->device });
+                        if (!sw->told)
+                                log_info("Sweeping the spill of %s on %s (%llu bytes that no process of it maps) back "
+                                         "to system memory with DAMON: every page of the device, which no job is granted.",
+                                                sw->owner, sw->device, (unsigned long long) sw->bytes);
+                        sw->told = true;
                         continue;
                 }
                 if (cdm_audit_holders(m->ctx, sw->owner, &d->nodes, MIN((size_t) HOLDERS_MAX, TARGETS_MAX - n),

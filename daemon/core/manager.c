@@ -353,6 +353,7 @@ int manager_cycle(Manager *m)
         m->generation++;
         if (!m->dry_run)
                 manager_drop_vanished_jobs(m);
+        manager_damon_drop_granted(m); /* a [job] section of a reload */
         r = manager_apply_settings(m, manager_detect_faults);
         if (r < 0)
                 return r;

@@ -155,7 +155,7 @@ static void test_build_sweep(void **state)
         assert_string_equal(V(s3, "access_pattern/nr_accesses/min"), "0");
         assert_string_equal(V(s3, "access_pattern/nr_accesses/max"), "4294967295");
         assert_string_equal(V(s3, "access_pattern/age/min"), "0");
-        assert_string_equal(V(s3, "quotas/bytes"), "16777216"); /* under the 50 MB/s cap */
+        assert_string_equal(V(s3, "quotas/bytes"), "0"); /* time only: the walk covers the device */
         assert_string_equal(V(s3, "quotas/ms"), "50");
         assert_string_equal(value_of(&w, "kdamonds/0/contexts/0/schemes/1/quotas/ms"), "500");
         assert_string_equal(V(s3, "filters/0/memcg_path"), "/user.slice/s.scope");
@@ -169,6 +169,46 @@ static void test_build_sweep(void **state)
         assert_string_equal(value_of(&w, "kdamonds/0/contexts/0/schemes/1/filters/nr_filters"), "3");
 #undef V
         cdm_damon_writes_done(&w);
+}
+
+/* A sweep of a whole device (no job is granted it): no memcg filter on the hot scheme, which
+ * keeps only the device's own ranges, not another node's memory between them. */
+static void test_build_sweep_device(void **state)
+{
+        static const cdm_damon_range four[] = { { 0, 1024 * MiB }, { 4096 * MiB, 4608 * MiB },
+                { 4608 * MiB, 5120 * MiB }, { 5120 * MiB, 5632 * MiB } };
+        static const cdm_damon_range dev[] = { { 4096 * MiB, 4608 * MiB }, { 5120 * MiB, 5632 * MiB } };
+        cdm_damon_params p = { .regions = four, .n_regions = 4, .cold_after_usec = 5000000 };
+        cdm_damon_job j = { .device_node = 1, .device = { 4096 * MiB, 5632 * MiB }, .sweep = true,
+                .ranges = dev, .n_ranges = 2 };
+        const char *s0 = "kdamonds/0/contexts/0/schemes/0", *s1 = "kdamonds/0/contexts/0/schemes/1";
+        cdm_damon_writes w;
+        char path[256];
+
+#define V(s, rel) (snprintf(path, sizeof(path), "%s/%s", (s), (rel)), value_of(&w, path))
+        assert_int_equal(cdm_damon_build(&p, &j, 1, 0, &w), 0);
+        /* Scheme 0 keeps the shape of cdmd's (a memcg filter, then an addr one) and only counts. */
+        assert_string_equal(V(s0, "action"), "stat");
+        assert_string_equal(V(s0, "filters/0/type"), "memcg");
+        assert_string_equal(V(s0, "filters/0/memcg_path"), "/");
+        assert_string_equal(V(s0, "filters/1/type"), "addr");
+        assert_string_equal(V(s1, "action"), "migrate_hot");
+        assert_string_equal(V(s1, "access_pattern/nr_accesses/min"), "0");
+        /* Dropped: the system range and node 2's range between the device's two. */
+        assert_string_equal(V(s1, "filters/nr_filters"), "2");
+        assert_string_equal(V(s1, "filters/0/type"), "addr");
+        assert_string_equal(V(s1, "filters/0/addr_start"), "0");
+        assert_string_equal(V(s1, "filters/0/addr_end"), "1073741824");
+        assert_string_equal(V(s1, "filters/0/matching"), "Y");
+        assert_string_equal(V(s1, "filters/1/type"), "addr");
+        assert_string_equal(V(s1, "filters/1/addr_start"), "4831838208");
+        assert_string_equal(V(s1, "filters/1/addr_end"), "5368709120");
+        assert_int_equal(index_of(&w, "kdamonds/0/contexts/0/schemes/1/filters/0/memcg_path"), -1);
+        cdm_damon_writes_done(&w);
+        /* A job needs its cgroup. */
+        j.sweep = false;
+        assert_int_equal(cdm_damon_build(&p, &j, 1, 0, &w), -EINVAL);
+#undef V
 }
 
 static void test_cold_bytes(void **state)
@@ -231,6 +271,7 @@ int main(void)
                 cmocka_unit_test(test_build_one_job),
                 cmocka_unit_test(test_build_quota),
                 cmocka_unit_test(test_build_sweep),
+                cmocka_unit_test(test_build_sweep_device),
                 cmocka_unit_test(test_cold_bytes),
                 cmocka_unit_test(test_ranges),
                 cmocka_unit_test(test_parse),

@@ -146,6 +146,19 @@ static void test_index(void **state)
         assert_null(cdm_jobs_next_below(&j, "/s1.slice/c1", &pos));
         cdm_jobs_remove(&j, "j1");
         assert_null(cdm_jobs_find_nested(&j, "/s1.slice/c1/step_0"));
+        /* Which devices are granted: by name, not by prefix; none once their jobs are gone. */
+        assert_true(cdm_jobs_on_device(&j, "cdm0"));
+        assert_true(cdm_jobs_on_device(&j, "cdm2"));
+        assert_false(cdm_jobs_on_device(&j, "cdm"));
+        assert_false(cdm_jobs_on_device(&j, "cdm10"));
+        assert_false(cdm_jobs_on_device(&j, "nodev"));
+        for (size_t i = j.n; i-- > 0;)
+                if (strcmp(j.items[i].device, "cdm2") == 0) {
+                        (void) snprintf(id, sizeof(id), "%s", j.items[i].id);
+                        cdm_jobs_remove(&j, id);
+                }
+        assert_false(cdm_jobs_on_device(&j, "cdm2"));
+        assert_true(cdm_jobs_on_device(&j, "cdm1"));
         cdm_jobs_done(&j);
 }
 

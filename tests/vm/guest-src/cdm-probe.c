@@ -34,6 +34,10 @@
  *                                 per node) and "passes=N pass_us=T" (hot passes since the
  *                                 last report and their mean time); on SIGUSR2 the two swap
  *                                 roles; exit on SIGTERM
+ *   cdm-probe pin FILE            splice the start of FILE into a pipe of 1 MiB that nobody
+ *                                 reads: the pipe holds a reference to those page cache pages,
+ *                                 which then cannot migrate; print "pinned N bytes", hold
+ *                                 until SIGTERM
  */
 
 #include <errno.h>
@@ -346,6 +350,31 @@ static int cmd_cache(size_t mb, int node, const char *file)
         return 0;
 }
 
+static int cmd_pin(const char *file)
+{
+        struct sigaction sa = { .sa_handler = on_signal };
+        int p[2], fd = open(file, O_RDONLY | O_CLOEXEC);
+        ssize_t n, total = 0;
+
+        if (fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+                printf("open %s: %s\n", file, strerror(errno));
+                return 1;
+        }
+        (void) fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+        while ((n = splice(fd, NULL, p[1], NULL, 1 << 20, SPLICE_F_NONBLOCK)) > 0)
+                total += n;
+        if (total == 0) {
+                printf("splice %s: %s\n", file, strerror(errno));
+                return 1;
+        }
+        sigaction(SIGTERM, &sa, NULL);
+        printf("pinned %zd bytes\n", total);
+        fflush(stdout);
+        while (!got_term)
+                pause();
+        return 0;
+}
+
 #define SPILL_CHUNK (2u << 20)
 #define SPILL_MAX_CHUNKS 8192 /* 16 GiB */
 
@@ -451,9 +480,11 @@ int main(int argc, char *argv[])
                 return cmd_cache(strtoul(argv[2], NULL, 10), atoi(argv[3]), argv[4]);
         if (argc >= 3 && strcmp(argv[1], "poison") == 0)
                 return cmd_poison(atoi(argv[2]));
+        if (argc >= 3 && strcmp(argv[1], "pin") == 0)
+                return cmd_pin(argv[2]);
         if (argc >= 3 && strcmp(argv[1], "spill") == 0)
                 return cmd_spill(strtoul(argv[2], NULL, 10));
         fprintf(stderr, "usage: cdm-probe fill MB LOG | hold MB [NODE] | move MB NODE | bind MB NODE | "
-                        "cache MB NODE FILE | poison NODE | spill MB | tier HOT COLD\n");
+                        "cache MB NODE FILE | pin FILE | poison NODE | spill MB | tier HOT COLD\n");
         return 2;
 }
