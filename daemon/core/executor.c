@@ -276,28 +276,47 @@ static int step(Executor *e, ExecTask *t, uint64_t limit, cdm_migrate_stats *st,
         return r;
 }
 
+int executor_write(struct cdm_ctx *ctx, const ExecRequest *req, size_t i,
+                bool (*cancelled)(void *userdata), void *userdata)
+{
+        int w = 0;
+
+        for (unsigned k = 0; k == 0 || k < req->write_tries; k++) {
+                if (cancelled && cancelled(userdata))
+                        return -ECANCELED;
+                w = cdm_apply_write(ctx, req->writes[2 * i], req->writes[2 * i + 1]);
+                if (w != -EBUSY && w != -EAGAIN)
+                        break;
+        }
+        return w;
+}
+
+typedef struct WritesOf {
+        Executor *e;
+        ExecGroup *g;
+} WritesOf;
+
+static bool writes_cancelled(void *userdata)
+{
+        WritesOf *w = userdata;
+
+        return w->e->stop || w->g->cancelled; /* read unlocked: at worst one write more */
+}
+
 /* Under the lock; returns with it held, the writes done. */
 static void run_writes(Executor *e, ExecTask *t)
 {
         ExecGroup *g = t->g;
+        ExecRequest req = { .writes = (const char *const *) g->writes, .n_writes = g->n_writes,
+                .write_tries = g->write_tries };
         int r = 0;
 
         pthread_mutex_unlock(&e->lock);
         r = cdm_ctx_new(e->root, &t->ctx);
-        for (size_t i = 0; i < g->n_writes; i++) {
-                int w = r;
-
-                for (unsigned k = 0; w >= 0 && (k == 0 || k < g->write_tries); k++) {
-                        if (e->stop || g->cancelled) { /* read unlocked: at worst one write more */
-                                w = -ECANCELED;
-                                break;
-                        }
-                        w = cdm_apply_write(t->ctx, g->writes[2 * i], g->writes[2 * i + 1]);
-                        if (w != -EBUSY && w != -EAGAIN)
-                                break;
-                }
-                g->write_results[i] = w;
-        }
+        for (size_t i = 0; i < g->n_writes; i++)
+                g->write_results[i] = r < 0 ? r
+                                            : executor_write(t->ctx, &req, i, writes_cancelled,
+                                                      &(WritesOf){ .e = e, .g = g });
         pthread_mutex_lock(&e->lock);
         for (size_t i = 0; i < g->n_writes && g->error == 0; i++)
                 if (g->write_results[i] < 0 && g->write_results[i] != -ECANCELED) {

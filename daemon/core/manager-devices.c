@@ -150,45 +150,38 @@ static char *holders(Manager *m, const cdm_device *d)
 static int tail_writes(Manager *m, const cdm_device *d, char ***ret_writes, size_t *ret_n, size_t *ret_reclaim)
 {
         char **v = NULL;
-        size_t n = 0, cap = 0, reclaim = 0;
+        size_t n = 0, reclaim = 0;
+        int r = 0, id;
 
-        for (int pass = 0; pass < 2; pass++)
-                for (int id = -1; (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
-                        const cdm_node *node = cdm_topology_find_node(m->topo, (unsigned) id);
+        for (id = -1; r >= 0 && (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
+                const cdm_node *node = cdm_topology_find_node(m->topo, (unsigned) id);
 
-                        for (size_t i = 0; node && (pass == 0 ? i < 1 : i < node->n_blocks); i++) {
-                                char *o = NULL, *val = NULL;
+                if (!node || node->mem.file_pages == 0)
+                        continue;
+                r = strv_append_printf(&v, &n, "sys/devices/system/node/node%d/reclaim", id);
+                if (r >= 0)
+                        r = strv_append_printf(&v, &n, "%llu", (unsigned long long) node->mem.file_pages);
+                reclaim++;
+        }
+        for (id = -1; r >= 0 && (id = cdm_nodemask_next(&d->nodes, id)) >= 0;) {
+                const cdm_node *node = cdm_topology_find_node(m->topo, (unsigned) id);
 
-                                if (pass == 0 && node->mem.file_pages == 0)
-                                        continue;
-                                if (pass == 1 && node->blocks[i].state == CDM_BLOCK_OFFLINE)
-                                        continue;
-                                if (n + 2 > cap) {
-                                        char **nv = realloc(v, (cap = MAX(cap * 2, (size_t) 16)) * sizeof(char *));
-
-                                        if (!nv)
-                                                goto oom;
-                                        v = nv;
-                                }
-                                if (pass == 0 ? asprintf(&o, "sys/devices/system/node/node%d/reclaim", id) < 0 ||
-                                                                asprintf(&val, "%llu", (unsigned long long) node->mem.file_pages) < 0
-                                              : asprintf(&o, "sys/devices/system/memory/memory%u/state", node->blocks[i].id) < 0 ||
-                                                                !(val = strdup("offline"))) {
-                                        free(o);
-                                        goto oom;
-                                }
-                                v[n++] = o;
-                                v[n++] = val;
-                                reclaim += pass == 0;
+                for (size_t i = 0; r >= 0 && node && i < node->n_blocks; i++)
+                        if (node->blocks[i].state != CDM_BLOCK_OFFLINE) {
+                                r = strv_append_printf(&v, &n, "sys/devices/system/memory/memory%u/state",
+                                                node->blocks[i].id);
+                                if (r >= 0)
+                                        r = strv_append_printf(&v, &n, "offline");
                         }
-                }
+        }
+        if (r < 0) {
+                strv_free_n(v, n);
+                return r;
+        }
         *ret_writes = v;
         *ret_n = n / 2;
         *ret_reclaim = reclaim;
         return 0;
-oom:
-        strv_free_n(v, n);
-        return -ENOMEM;
 }
 
 /* Each step of an evacuation is announced with the device's current state. */

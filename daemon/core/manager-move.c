@@ -175,12 +175,7 @@ int manager_write_submit(Manager *m, const ExecRequest *req)
         /* Without the executor (cdmd --oneshot, below --root): here and now. */
         results = calloc(req->n_writes ?: 1, sizeof(int));
         for (size_t i = 0; results && i < req->n_writes; i++) {
-                for (unsigned k = 0; k == 0 || k < req->write_tries; k++) {
-                        results[i] = m->dry_run ? -ECANCELED :
-                                cdm_apply_write(m->ctx, req->writes[2 * i], req->writes[2 * i + 1]);
-                        if (results[i] != -EBUSY && results[i] != -EAGAIN)
-                                break;
-                }
+                results[i] = m->dry_run ? -ECANCELED : executor_write(m->ctx, req, i, NULL, NULL);
                 if (results[i] < 0 && results[i] != -ECANCELED && res.error == 0)
                         res.error = results[i];
         }
