@@ -7,6 +7,8 @@
  * saved atomically), so that a crash between the two leaves a restorable state.
  */
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +109,19 @@ int cdm_apply_write(cdm_ctx *ctx, const char *object, const char *value)
         return -EINVAL;
 }
 
+int cdm_apply_create(cdm_ctx *ctx, const char *object)
+{
+        _cleanup_free_ char *cgroup = NULL;
+        int r;
+
+        if (strncmp(object, CGROUP_PREFIX, strlen(CGROUP_PREFIX)) != 0)
+                return -EINVAL;
+        if (asprintf(&cgroup, "/%s", object + strlen(CGROUP_PREFIX)) < 0)
+                return -ENOMEM;
+        r = cdm_cgroup_mkdir(ctx, cgroup, 0755);
+        return r == -EEXIST ? 0 : r;
+}
+
 /**
  * cdm_apply_plan() - write every item of a plan, recording old values first
  * @ctx: context
@@ -127,6 +142,13 @@ int cdm_apply_plan(cdm_ctx *ctx, const cdm_plan *p, cdm_state *state, int *resul
                 const cdm_plan_item *it = &p->items[i];
                 int r;
 
+                if (it->create) {
+                        r = cdm_apply_create(ctx, it->object);
+                        failed += r < 0;
+                        if (results)
+                                results[i] = r;
+                        continue;
+                }
                 if (state) {
                         r = cdm_state_record(state, it->object, it->current);
                         if (r < 0) {

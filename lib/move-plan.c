@@ -48,11 +48,27 @@ int cdm_move_plan_add(cdm_move_plan *p, const cdm_move_plan_item *it)
         return 0;
 }
 
+int cdm_move_plan_append(cdm_move_plan *dst, const cdm_move_plan *src)
+{
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < src->prepare.n_items; i++) {
+                const cdm_plan_item *it = &src->prepare.items[i];
+
+                r = it->create ? cdm_plan_add_create(&dst->prepare, it->object, it->reason)
+                               : cdm_plan_add(&dst->prepare, it->object, it->current, it->desired, it->reason);
+        }
+        for (size_t i = 0; r >= 0 && i < src->n; i++)
+                r = cdm_move_plan_add(dst, &src->items[i]);
+        return r;
+}
+
 void cdm_move_plan_done(cdm_move_plan *p)
 {
         for (size_t i = 0; i < p->n; i++)
                 item_free(&p->items[i]);
         free(p->items);
+        cdm_plan_done(&p->prepare);
         *p = (cdm_move_plan){ 0 };
 }
 
@@ -153,10 +169,20 @@ bool cdm_decide_root_move(const cdm_audit *a, bool root_cgroup_move, bool moving
         return root_cgroup_move && !moving && a->n_root_pids > 0;
 }
 
-int cdm_plan_root_move(const cdm_audit *a, cdm_move_plan *p)
+int cdm_plan_root_move(const cdm_audit *a, const char *system_mems, cdm_move_plan *p)
 {
         _cleanup_free_ char *reason = NULL;
+        int r;
 
+        if (!system_mems || !*system_mems)
+                return -EINVAL;
+        r = cdm_plan_add_create(&p->prepare, "sys/fs/cgroup" CDM_ROOT_MOVE_CGROUP,
+                        "where the root cgroup's user processes go");
+        if (r >= 0)
+                r = cdm_plan_add(&p->prepare, "sys/fs/cgroup" CDM_ROOT_MOVE_CGROUP "/cpuset.mems", "",
+                                system_mems, "the root cgroup's user processes: system nodes only");
+        if (r < 0)
+                return r;
         if (asprintf(&reason, "%zu user process%s in the root cgroup, which no cpuset restricts: moved into %s",
                                 a->n_root_pids, a->n_root_pids == 1 ? "" : "es", CDM_ROOT_MOVE_CGROUP) < 0)
                 return -ENOMEM;
@@ -189,9 +215,9 @@ int cdm_plan_moves(const cdm_move_plan_input *in, cdm_move_plan *p)
                 if (cdm_decide_repair(it, in->repair, in->moving(owner, in->userdata)))
                         r = cdm_plan_repair(it, p);
         }
-        if (r >= 0 && in->audit &&
+        if (r >= 0 && in->audit && in->system_mems && *in->system_mems &&
                         cdm_decide_root_move(in->audit, in->root_move, in->moving(CDM_MOVE_OWNER_ROOT, in->userdata)))
-                r = cdm_plan_root_move(in->audit, p);
+                r = cdm_plan_root_move(in->audit, in->system_mems, p);
         return r;
 }
 

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "jobs.h"
 #include "move-queue.h"
+#include "plan.h"
 
 /* A device-first move ends on a whole batch (a huge page is 2 MiB): it stops that much short
  * of the quota, or each audit would move the overshoot back and the next one forth again. */
@@ -37,10 +38,13 @@ typedef struct cdm_move_plan_item {
 typedef struct cdm_move_plan {
         cdm_move_plan_item *items;
         size_t n;
+        cdm_plan prepare; /* the cgroups to create and the settings to write before the moves */
 } cdm_move_plan;
 
 /* Copies the item's strings. Return: 0 or -ENOMEM. */
 int cdm_move_plan_add(cdm_move_plan *p, const cdm_move_plan_item *it);
+/* @src's items and preparations appended to @dst's, copied. Return: 0 or -ENOMEM. */
+int cdm_move_plan_append(cdm_move_plan *dst, const cdm_move_plan *src);
 void cdm_move_plan_done(cdm_move_plan *p);
 
 char *cdm_move_owner_job(const char *id);
@@ -73,6 +77,7 @@ typedef struct cdm_move_plan_input {
         const cdm_jobs *jobs;
         bool repair; /* [isolation] repair = migrate */
         bool root_move; /* [isolation] root_cgroup = move */
+        const char *system_mems; /* the system nodes, for the root move's cgroup */
         /* Whether @device is online (not draining, failed or offline). */
         bool (*device_online)(const char *device, void *userdata);
         /* Whether a move of @owner is queued or running. */
@@ -83,8 +88,9 @@ typedef struct cdm_move_plan_input {
 /* The move of a verdict with @move set, and the repair of a spill item: appended to @p. */
 int cdm_plan_job_move(const cdm_job *j, const cdm_job_verdict *v, cdm_move_plan *p);
 int cdm_plan_repair(const cdm_audit_item *it, cdm_move_plan *p);
-/* The root cgroup's user processes into CDM_ROOT_MOVE_CGROUP. */
-int cdm_plan_root_move(const cdm_audit *a, cdm_move_plan *p);
+/* The root cgroup's user processes into CDM_ROOT_MOVE_CGROUP, which is created first with
+ * cpuset.mems @system_mems (the system nodes, "0-1"). */
+int cdm_plan_root_move(const cdm_audit *a, const char *system_mems, cdm_move_plan *p);
 /* Every move the jobs and the audit call for now: appended to @p. Return: 0 or -ENOMEM. */
 int cdm_plan_moves(const cdm_move_plan_input *in, cdm_move_plan *p);
 /* A revoked job: all its pages on its device back. */

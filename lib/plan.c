@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The plan data type. Building a plan is the policy's business; this file only holds it. */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,18 @@ int cdm_plan_add(cdm_plan *p, const char *object, const char *current, const cha
         }
         p->n_items++;
         return 0;
+}
+
+int cdm_plan_add_create(cdm_plan *p, const char *object, const char *reason)
+{
+        int r;
+
+        if (strncmp(object, "sys/fs/cgroup/", 14) != 0 || !object[14])
+                return -EINVAL;
+        r = cdm_plan_add(p, object, "(none)", "(created)", reason);
+        if (r >= 0)
+                p->items[p->n_items - 1].create = true;
+        return r;
 }
 
 void cdm_plan_done(cdm_plan *p)

@@ -117,6 +117,30 @@ static void json_audit(strbuf *b, const cdm_audit *a)
         strbuf_append(b, "]");
 }
 
+/* ,"KEY":[...] with the items of @p; a create item has "create":true. */
+static void json_plan(strbuf *b, const char *key, const cdm_plan *p)
+{
+        strbuf_printf(b, ",\"%s\":[", key);
+        for (size_t i = 0; p && i < p->n_items; i++) {
+                const cdm_plan_item *it = &p->items[i];
+
+                strbuf_append(b, i ? ",{\"object\":" : "{\"object\":");
+                strbuf_append_json_string(b, it->object);
+                strbuf_append(b, ",\"current\":");
+                strbuf_append_json_string(b, it->current);
+                strbuf_append(b, ",\"desired\":");
+                strbuf_append_json_string(b, it->desired);
+                strbuf_append(b, ",\"reason\":");
+                strbuf_append_json_string(b, it->reason);
+                strbuf_append(b, ",\"backend\":");
+                strbuf_append_json_string(b, cdm_plan_object_backend(it->object));
+                if (it->create)
+                        strbuf_append(b, ",\"create\":true");
+                strbuf_append(b, "}");
+        }
+        strbuf_append(b, "]");
+}
+
 static void json_moves(strbuf *b, const cdm_move_plan *moves)
 {
         strbuf_append(b, ",\"moves\":[");
@@ -173,23 +197,9 @@ char *cdm_report_json(const cdm_topology *t, const cdm_layout *l, const cdm_plan
                         strbuf_append(&b, ",");
                 strbuf_append_json_string(&b, l->warnings[i]);
         }
-        strbuf_append(&b, "],\"plan\":[");
-        for (size_t i = 0; p && i < p->n_items; i++) {
-                const cdm_plan_item *it = &p->items[i];
-
-                strbuf_append(&b, i ? ",{\"object\":" : "{\"object\":");
-                strbuf_append_json_string(&b, it->object);
-                strbuf_append(&b, ",\"current\":");
-                strbuf_append_json_string(&b, it->current);
-                strbuf_append(&b, ",\"desired\":");
-                strbuf_append_json_string(&b, it->desired);
-                strbuf_append(&b, ",\"reason\":");
-                strbuf_append_json_string(&b, it->reason);
-                strbuf_append(&b, ",\"backend\":");
-                strbuf_append_json_string(&b, cdm_plan_object_backend(it->object));
-                strbuf_append(&b, "}");
-        }
         strbuf_append(&b, "]");
+        json_plan(&b, "plan", p);
+        json_plan(&b, "moves_prepare", moves ? &moves->prepare : NULL);
         json_moves(&b, moves);
         json_audit(&b, a);
         strbuf_append(&b, "}\n");
@@ -279,6 +289,19 @@ char *cdm_report_text(const cdm_topology *t, const cdm_layout *l, const cdm_plan
                         strbuf_printf(&b, "  [%s] %s: '%s' -> '%s'  (%s)\n",
                                         cdm_plan_object_backend(p->items[i].object), p->items[i].object,
                                         p->items[i].current, p->items[i].desired, p->items[i].reason);
+        }
+        if (moves && moves->prepare.n_items) {
+                strbuf_printf(&b, "\nBefore the page moves (%zu):\n", moves->prepare.n_items);
+                for (size_t i = 0; i < moves->prepare.n_items; i++) {
+                        const cdm_plan_item *it = &moves->prepare.items[i];
+
+                        if (it->create)
+                                strbuf_printf(&b, "  [%s] create %s  (%s)\n", cdm_plan_object_backend(it->object),
+                                                it->object, it->reason);
+                        else
+                                strbuf_printf(&b, "  [%s] %s: -> '%s'  (%s)\n", cdm_plan_object_backend(it->object),
+                                                it->object, it->desired, it->reason);
+                }
         }
         if (moves && moves->n) {
                 strbuf_printf(&b, "\nPage moves (%zu):\n", moves->n);

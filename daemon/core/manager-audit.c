@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "apply.h"
 #include "audit.h"
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"
@@ -137,23 +138,25 @@ static void root_move_finish(void *userdata, const char *owner, const ExecResult
 void manager_repair_root(Manager *m)
 {
         _cleanup_free_ char *sys = NULL;
+        cdm_move_plan rm = { 0 };
         const char **writes = NULL;
         RootMoveDone *d = NULL;
-        int r;
+        size_t failed = 0;
 
-        if (m->dry_run || !cdm_ctx_is_live(m->ctx) ||
-                        !cdm_decide_root_move(&m->audit, m->config->root_cgroup_move, manager_moving(m, CDM_MOVE_OWNER_ROOT)) ||
-                        !cdm_cgroup_exists(m->ctx, "/"))
+        if (!cdm_ctx_is_live(m->ctx) ||
+                        !cdm_decide_root_move(&m->audit, m->config->root_cgroup_move, manager_moving(m, CDM_MOVE_OWNER_ROOT)))
                 return;
-        (void) cdm_plan_root_move(&m->audit, &m->moves);
-        r = cdm_cgroup_mkdir(m->ctx, CDM_ROOT_MOVE_CGROUP, 0755);
-        if (r < 0 && r != -EEXIST) {
-                log_warning_errno(r, "Cannot create %s for the root cgroup's processes: %m", CDM_ROOT_MOVE_CGROUP);
-                return;
-        }
         sys = cdm_nodemask_format(&m->layout->system_nodes);
-        if (sys)
-                (void) cdm_cgroup_write(m->ctx, CDM_ROOT_MOVE_CGROUP, "cpuset.mems", sys);
+        if (!sys || cdm_plan_root_move(&m->audit, sys, &rm) < 0 || cdm_move_plan_append(&m->moves, &rm) < 0)
+                goto oom;
+        if (m->dry_run || !cdm_cgroup_exists(m->ctx, "/"))
+                goto out;
+        /* Small writes to a cgroup of cdmd's own that holds nothing yet: here and now. */
+        if (cdm_apply_plan(m->ctx, &rm.prepare, NULL, NULL, &failed) < 0 || failed > 0) {
+                log_warning("Cannot prepare %s for the root cgroup's processes: %s", CDM_ROOT_MOVE_CGROUP,
+                                cdm_ctx_last_error(m->ctx));
+                goto out;
+        }
         d = calloc(1, sizeof(*d));
         writes = calloc(2 * m->audit.n_root_pids, sizeof(char *));
         if (!d || !writes || !(d->pids = calloc(m->audit.n_root_pids, sizeof(int))))
@@ -172,13 +175,15 @@ void manager_repair_root(Manager *m)
                         .writes = writes, .n_writes = d->n, .done = root_move_finish, .userdata = d,
                         .free_userdata = root_move_done_free });
         d = NULL;
+        goto out;
 oom:
-        if (d)
-                log_error_errno(-ENOMEM, "Out of memory.");
+        log_error_errno(-ENOMEM, "Out of memory.");
+out:
         for (size_t i = 0; writes && i < m->audit.n_root_pids; i++)
                 free((char *) writes[2 * i + 1]);
         free(writes);
         root_move_done_free(d);
+        cdm_move_plan_done(&rm);
 }
 
 int manager_audit(Manager *m)

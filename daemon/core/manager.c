@@ -252,11 +252,13 @@ static bool plan_moving(const char *owner, void *userdata)
 
 int manager_plan_moves(Manager *m, cdm_move_plan *ret)
 {
+        _cleanup_free_ char *sys = m->layout ? cdm_nodemask_format(&m->layout->system_nodes) : NULL;
         int r;
 
         *ret = (cdm_move_plan){ 0 };
         r = cdm_plan_moves(&(cdm_move_plan_input){ .audit = &m->audit, .jobs = &m->jobs,
                                    .repair = m->config->repair_migrate, .root_move = m->config->root_cgroup_move,
+                                   .system_mems = sys,
                                    .device_online = plan_device_online,
                                    .moving = plan_moving, .userdata = m },
                         ret);

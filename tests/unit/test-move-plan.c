@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The page moves a cycle decides (lib/move-plan.c), with no filesystem. */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,7 +192,7 @@ static void test_root_move(void **state)
         assert_false(cdm_decide_root_move(&a, false, false)); /* root_cgroup = report */
         assert_false(cdm_decide_root_move(&a, true, true));   /* the last one still moves */
         assert_false(cdm_decide_root_move(&none, true, false));
-        assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .root_move = true,
+        assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .root_move = true, .system_mems = "0-1",
                                                  .device_online = online, .moving = moving_root, .userdata = &moving },
                                  &p),
                         0);
@@ -202,13 +203,44 @@ static void test_root_move(void **state)
         assert_true(p.items[0].to_system);
         assert_non_null(strstr(p.items[0].reason, "2 user processes in the root cgroup"));
         assert_non_null(strstr(p.items[0].reason, CDM_ROOT_MOVE_CGROUP));
+        /* First the cgroup they go into, then its fence to the system nodes. */
+        assert_int_equal(p.prepare.n_items, 2);
+        assert_true(p.prepare.items[0].create);
+        assert_string_equal(p.prepare.items[0].object, "sys/fs/cgroup" CDM_ROOT_MOVE_CGROUP);
+        assert_false(p.prepare.items[1].create);
+        assert_string_equal(p.prepare.items[1].object, "sys/fs/cgroup" CDM_ROOT_MOVE_CGROUP "/cpuset.mems");
+        assert_string_equal(p.prepare.items[1].desired, "0-1");
+        /* Appended to another plan, with its preparations. */
+        {
+                cdm_move_plan all = { 0 };
+
+                assert_int_equal(cdm_move_plan_append(&all, &p), 0);
+                assert_int_equal(all.n, 1);
+                assert_int_equal(all.prepare.n_items, 2);
+                assert_true(all.prepare.items[0].create);
+                assert_string_equal(all.prepare.items[1].desired, "0-1");
+                cdm_move_plan_done(&all);
+        }
+        cdm_move_plan_done(&p);
+        /* Only a cgroup below the root is created. */
+        {
+                cdm_plan pl = CDM_PLAN_NULL;
+
+                assert_int_equal(cdm_plan_add_create(&pl, "proc/sys/vm/x", "no"), -EINVAL);
+                assert_int_equal(cdm_plan_add_create(&pl, "sys/fs/cgroup/", "no"), -EINVAL);
+                assert_int_equal(pl.n_items, 0);
+                cdm_plan_done(&pl);
+        }
+        /* Without the system nodes there is nowhere to fence the cgroup to. */
+        assert_int_equal(cdm_plan_root_move(&a, "", &p), -EINVAL);
         cdm_move_plan_done(&p);
         moving = true;
-        assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .root_move = true,
+        assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .root_move = true, .system_mems = "0-1",
                                                  .device_online = online, .moving = moving_root, .userdata = &moving },
                                  &p),
                         0);
         assert_int_equal(p.n, 0);
+        assert_int_equal(p.prepare.n_items, 0);
         assert_int_equal(cdm_plan_moves(&(cdm_move_plan_input){ .audit = &a, .device_online = online,
                                                  .moving = moving_root, .userdata = &moving },
                                  &p),

@@ -4,7 +4,8 @@
 # [isolation] root_cgroup = move and [daemon] metrics_file: a user process in the root
 # cgroup with pages on the device is moved into a fenced cgroup, its pages back on node 0
 # intact, and the metrics file says what the audit saw; then the same by the running daemon,
-# whose worker writes cgroup.procs (the kernel moves the pages inside that write).
+# whose worker writes cgroup.procs (the kernel moves the pages inside that write). --dry-run
+# first lists the cgroup to create, its fence and the move, and does none of it.
 . /test/lib.sh
 
 setup_cgroups system.slice
@@ -12,6 +13,14 @@ spawn_in_cgroup . /tmp/root.out cdm-probe hold 32 1
 pid=$SPAWNED
 wait_ready /tmp/root.out
 printf '[daemon]\nstate_dir = /run/cdmd\nmetrics_file = /run/cdmd/metrics.prom\n[isolation]\nroot_cgroup = move\n' >/tmp/cdmd.conf
+# --dry-run shows the cgroup it would create and the move, and touches nothing.
+out=$(cdmd -c /tmp/cdmd.conf --oneshot --dry-run 2>/dev/null) || fail "cdmd --dry-run failed"
+echo "$out" | sed -n '/Before the page moves/,$p'
+expect_match "the cgroup to create" "$out" 'create sys/fs/cgroup/cdmd-root-processes'
+expect_match "its fence" "$out" "sys/fs/cgroup/cdmd-root-processes/cpuset.mems: -> '0'"
+expect_match "the move" "$out" 'from all: all .*user process(es)? in the root cgroup'
+[ ! -e $CG/cdmd-root-processes ] || fail "--dry-run created the cgroup"
+expect_eq "the process's cgroup after --dry-run" "$(cat /proc/$pid/cgroup)" "0::/"
 cdmd -c /tmp/cdmd.conf --oneshot >/dev/null 2>/tmp/cdmd.log || { cat /tmp/cdmd.log; fail "cdmd failed"; }
 cat /tmp/cdmd.log
 expect_eq "the process's cgroup" "$(cat /proc/$pid/cgroup)" "0::/cdmd-root-processes"
