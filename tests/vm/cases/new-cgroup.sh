@@ -9,6 +9,7 @@ setup_cgroups system.slice
 printf '[daemon]\naudit_interval = 10s\nstate_dir = /run/cdmd\n' >/tmp/cdmd.conf
 cdmd -c /tmp/cdmd.conf 2>/tmp/cdmd.log &
 cdmd=$!
+echo -900 >/proc/$cdmd/oom_score_adj # as the unit's OOMScoreAdjust=: node 0 is filled below
 i=0
 until [ "$(cat $CG/system.slice/cpuset.mems 2>/dev/null)" = 0 ]; do
 	[ $i -lt 300 ] || fail "cdmd did not start"

@@ -127,10 +127,12 @@ spawn_in_cgroup() {
 }
 
 # start_cdmd CONF: start the daemon in the background (PID in CDMD, stderr appended to
-# /tmp/cdmd.log) and wait until it answers on the bus.
+# /tmp/cdmd.log) and wait until it answers on the bus. Like the unit (OOMScoreAdjust=-900),
+# it is the OOM killer's last choice: the cases that spill fill node 0 on purpose.
 start_cdmd() {
 	cdmd -c "$1" 2>>/tmp/cdmd.log &
 	CDMD=$!
+	echo -900 >/proc/$CDMD/oom_score_adj
 	i=0
 	until cdmctl devices >/dev/null 2>&1; do
 		[ $i -lt 300 ] || { cat /tmp/cdmd.log; fail "cdmd did not come up on the bus"; }
