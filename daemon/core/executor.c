@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The page-move executor (see executor.h). Threads and system calls live here; the order of
- * the tasks and the bandwidth bucket are lib/move-queue.c's, called under the mutex.
+ * the tasks and the bandwidth bucket are lib/model/move-queue.c's, called under the mutex.
  *
  * A worker takes the most urgent task and steps its migration engine (one bounded batch of
  * move_pages(2), under max_stall) with the mutex released; between steps, under the mutex, it

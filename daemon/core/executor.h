@@ -4,7 +4,7 @@
 /*
  * The page-move executor: a pool of worker threads that move pages, so that neither a bus
  * call nor an iteration of the loop waits for them. A request is a set of processes to move
- * from some nodes to others, with a priority (lib/move-queue.h), an owner ("job:ID",
+ * from some nodes to others, with a priority (lib/model/move-queue.h), an owner ("job:ID",
  * "device:NAME", "cgroup:PATH"), a byte budget and whether the bandwidth cap applies; each
  * process is one task. When the last task of a request ends (done, budget reached, cancelled),
  * its callback runs in the loop thread, which alone touches the Manager.
@@ -60,7 +60,7 @@ typedef struct ExecRequest {
         void *userdata;     /* freed with free() after done unless free_userdata is given */
         void (*free_userdata)(void *userdata);
         /* Instead of moving processes: write each pair of @writes (@n_writes objects named as
-         * in lib/plan.h, each followed by its value) in this order with cdm_apply_write(),
+         * in lib/model/plan.h, each followed by its value) in this order with cdm_apply_write(),
          * trying each up to @write_tries times while the kernel says EBUSY or EAGAIN (0: once).
          * The result has what each write returned, a vanished target included. */
         const char *const *writes;

@@ -13,8 +13,10 @@
 
 #include "apply.h"
 #include "cgroup-backend.h"
+#include "cgroup-tree-fs.h"
 #include "cgroup-tree.h"
 #include "ctx-roots.h"
+#include "knobs-fs.h"
 #include "knobs.h"
 #include "log.h"
 #include "manager-apply.h"

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "apply.h"
+#include "audit-fs.h"
 #include "audit.h"
 #include "cgroup-backend.h"
 #include "cgroup-tree.h"

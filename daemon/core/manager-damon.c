@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The tiered policy: one kdamond of cdmd's own, physical-address monitoring of the system and
- * device memory, two schemes per tiered job (see lib/damon.h). The same kdamond sweeps spill
+ * device memory, two schemes per tiered job (see lib/model/damon.h). The same kdamond sweeps spill
  * that no process maps (page cache of a process that exited, for instance) back to system
  * memory: two schemes per memcg that holds such spill, or per device that no job is granted. cdmd adds its kdamond only when
  * there is none (the kernel rebuilds every kdamond directory when nr_kdamonds is written, so
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "damon-fs.h"
 #include "damon.h"
 #include "jobs.h"
 #include "log.h"

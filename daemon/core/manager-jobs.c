@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Grants with their side effects. A grant is checked as a whole first (lib/jobs.c), then
+ * Grants with their side effects. A grant is checked as a whole first (lib/model/jobs.c), then
  * recorded in state_dir, then the job's memcg limits are raised by its quota (device pages
  * are charged like any page), then its cgroup's part of the plan opens its cpuset at once.
  * Revoking forgets the job and fences its cgroup at once, on a worker when the kernel has its

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "jobs-store.h"
 #include "log.h"
 #include "manager-store.h"
 #include "util/strv.h"

@@ -5,16 +5,17 @@
  * a migrate_hot scheme over the device's range with no access threshold (manager-damon.c).
  * On a device that no job is granted every page is spill: one scheme with no memcg filter
  * sweeps the whole device, page cache of removed cgroups too, which no filter can name.
- * The decisions are lib/sweep.c's; here are the reads, the logs and the hand-over.
+ * The decisions are lib/model/sweep.c's; here are the reads, the logs and the hand-over.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit-fs.h"
 #include "audit.h"
-#include "damon.h"
 #include "ctx-roots.h"
+#include "damon.h"
 #include "log.h"
 #include "manager-damon.h"
 #include "manager-jobs.h"

@@ -3,6 +3,6 @@
 
 #include "manager-data.h"
 
-/* After an audit: spill that the process repair left is swept back by DAMON (lib/sweep.h),
+/* After an audit: spill that the process repair left is swept back by DAMON (lib/model/sweep.h),
  * or, on a kernel that cannot, reported once. */
 void manager_sweep(Manager *m);

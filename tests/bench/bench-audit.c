@@ -17,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit-fs.h"
 #include "audit.h"
+#include "cgroup-tree-fs.h"
 #include "cgroup-tree.h"
 #include "config.h"
 #include "knobs.h"

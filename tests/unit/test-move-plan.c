@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The page moves a cycle decides (lib/move-plan.c), with no filesystem. */
+/* The page moves a cycle decides (lib/model/move-plan.c), with no filesystem. */
 
 #include <errno.h>
 #include <setjmp.h>

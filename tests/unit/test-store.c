@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "jobs-store.h"
 #include "jobs.h"
 #include "record.h"
 #include "state.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* When spill left after the process repair is swept, and for how long (lib/sweep.c). */
+/* When spill left after the process repair is swept, and for how long (lib/model/sweep.c). */
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * Inside the migration engine: the job, shared by lib/migrate.c (phases, numa_maps, pacing)
- * and lib/migrate-batch.c (one batch of move_pages(2) calls and what each page became).
+ * Inside the migration engine: the job, shared by lib/kernel/migrate.c (phases, numa_maps, pacing)
+ * and lib/kernel/migrate-batch.c (one batch of move_pages(2) calls and what each page became).
  */
 
 #include <limits.h>

@@ -5,7 +5,7 @@
  * Spill that moving processes cannot reach: page cache or shmem of a process that has exited,
  * pages an OOM victim took while the kernel ignored its cpuset, memory a revoked job left
  * behind without a mapping. The audit finds it again after the process repair has run; then
- * DAMON's migrate_hot, with a memcg filter, sweeps it back (lib/damon.h), for a bounded time.
+ * DAMON's migrate_hot, with a memcg filter, sweeps it back (lib/model/damon.h), for a bounded time.
  * This part only keeps the table and decides; daemon/manager-sweep.c does the rest.
  */
 

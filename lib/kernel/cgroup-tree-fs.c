@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reads the isolation-relevant part of the cgroup2 tree (see cgroup-tree.h). Cgroups vanish
- * at any moment: a child that disappears between readdir() and the read of its files is
- * dropped quietly; only the root is required.
+ * Reads the isolation-relevant part of the cgroup2 tree (see cgroup-tree-fs.h). Cgroups
+ * vanish at any moment: a child that disappears between readdir() and the read of its files
+ * is dropped quietly; only the root is required.
  */
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 
 #include "cgroup-backend.h"
 #include "cgroup-parse.h"
-#include "cgroup-tree.h"
+#include "cgroup-tree-fs.h"
 #include "ctx.h"
 #include "util/strv.h"
 
@@ -22,87 +23,6 @@
 /* Below a job: Slurm's step_N/user/task_N is three levels; a bound keeps a runaway tree cheap. */
 #define SUBTREE_DEPTH_MAX 4
 #define SUBTREE_ITEMS_MAX 4096
-
-cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t)
-{
-        if (!t)
-                return NULL;
-        for (size_t i = 0; i < t->n; i++) {
-                free(t->items[i].path);
-                free(t->items[i].cpuset_mems);
-                free(t->items[i].subtree_control);
-                free(t->items[i].unit);
-                free(t->items[i].unit_mems);
-        }
-        free(t->items);
-        free(t->index);
-        free(t);
-        return NULL;
-}
-
-static size_t hash_path(const char *s)
-{
-        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
-        return (size_t) h;
-}
-
-ssize_t cdm_cgroup_tree_find(const cdm_cgroup_tree *t, const char *path)
-{
-        if (t->index_size == 0)
-                return -1;
-        for (size_t h = hash_path(path) & (t->index_size - 1);; h = (h + 1) & (t->index_size - 1)) {
-                size_t v = t->index[h];
-
-                if (v == 0)
-                        return -1;
-                if (streq(t->items[v - 1].path, path))
-                        return (ssize_t) (v - 1);
-        }
-}
-
-static void index_insert(cdm_cgroup_tree *t, size_t item)
-{
-        size_t h = hash_path(t->items[item].path) & (t->index_size - 1);
-
-        while (t->index[h])
-                h = (h + 1) & (t->index_size - 1);
-        t->index[h] = item + 1;
-}
-
-/* Keep the table at most half full. */
-static int index_reserve(cdm_cgroup_tree *t, size_t n)
-{
-        size_t size = t->index_size ?: 64;
-        size_t *index;
-
-        if (n * 2 <= t->index_size)
-                return 0;
-        while (n * 2 > size)
-                size *= 2;
-        index = calloc(size, sizeof(size_t));
-        if (!index)
-                return -ENOMEM;
-        free(t->index);
-        t->index = index;
-        t->index_size = size;
-        for (size_t i = 0; i < t->n; i++)
-                index_insert(t, i);
-        return 0;
-}
-
-bool cdm_cgroup_path_is_below(const char *path, const char *ancestor, bool or_self)
-{
-        size_t n = strlen(ancestor);
-
-        if (streq(path, ancestor))
-                return or_self;
-        if (streq(ancestor, "/"))
-                return path[0] == '/' && path[1] != 0;
-        return strncmp(path, ancestor, n) == 0 && path[n] == '/';
-}
 
 static char *trimmed(char *s)
 {
@@ -147,48 +67,33 @@ static ssize_t add_cgroup(cdm_ctx *ctx, cdm_cgroup_tree *t, const char *path, ss
 {
         ssize_t i = cdm_cgroup_tree_find(t, path);
         char *buf = NULL;
-        cdm_cgroup *c, *ni;
+        cdm_cgroup c;
         int r;
 
         if (i >= 0)
                 return i;
-        if (index_reserve(t, t->n + 1) < 0)
-                return -ENOMEM;
         r = cdm_cgroup_read(ctx, path, "cgroup.subtree_control", &buf, NULL);
         if (r < 0 && !keep_missing)
                 return -1;
-        if (t->n == t->allocated) {
-                size_t want = t->allocated ? t->allocated * 2 : 64;
-
-                ni = realloc(t->items, want * sizeof(*ni));
-                if (!ni) {
-                        free(buf);
-                        return -ENOMEM;
-                }
-                t->items = ni;
-                t->allocated = want;
-        }
-        c = &t->items[t->n];
-        *c = (cdm_cgroup){ .path = strdup(path), .parent = parent, .exists = r >= 0 };
-        if (!c->path) {
+        c = (cdm_cgroup){ .path = strdup(path), .parent = parent, .exists = r >= 0 };
+        if (!c.path) {
                 free(buf);
                 return -ENOMEM;
         }
-        c->subtree_control = r >= 0 ? trimmed(buf) : NULL;
+        c.subtree_control = r >= 0 ? trimmed(buf) : NULL;
         if (r >= 0 && cdm_cgroup_read(ctx, path, "cpuset.mems", &buf, NULL) >= 0)
-                c->cpuset_mems = trimmed(buf);
+                c.cpuset_mems = trimmed(buf);
         if (r >= 0 && ctx->unit_backend) {
-                r = read_unit(ctx, c);
+                r = read_unit(ctx, &c);
                 if (r < 0) {
-                        free(c->path);
-                        free(c->subtree_control);
-                        free(c->cpuset_mems);
+                        cdm_cgroup_done(&c);
                         return r;
                 }
         }
-        t->n++;
-        index_insert(t, t->n - 1);
-        return (ssize_t) (t->n - 1);
+        i = cdm_cgroup_tree_add(t, &c);
+        if (i < 0)
+                cdm_cgroup_done(&c);
+        return i;
 }
 
 static int add_children(cdm_ctx *ctx, cdm_cgroup_tree *t, ssize_t parent)

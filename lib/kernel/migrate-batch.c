@@ -5,7 +5,7 @@
  * MPOL_MF_MOVE_ALL, and those whose outcome is unknown (-EBUSY, which THP reports for pages
  * that did move; a status left unwritten when the call stopped early and returned a positive
  * count) are queried again. Each page of the batch ends in exactly one counter, or, still on
- * "from" after the re-query, on the busy list for a later round (lib/migrate.c).
+ * "from" after the re-query, on the busy list for a later round (lib/kernel/migrate.c).
  */
 
 #include <errno.h>

@@ -32,15 +32,11 @@ typedef struct cdm_cgroup_tree {
         size_t index_size;
 } cdm_cgroup_tree;
 
-int cdm_cgroup_tree_read(cdm_ctx *ctx, const char *const *jobs, size_t n_jobs, cdm_cgroup_tree **ret);
-/*
- * What granting @job changes: the root, its ancestors and itself (with what lies below it, a
- * few levels deep), plus the children of every ancestor whose cpuset.mems does not hold @nodes
- * yet (every ancestor's, with @nodes NULL): opening such an ancestor would let its
- * other children, which inherit, reach the device, so they must be fenced in the same step.
- */
-int cdm_cgroup_tree_read_path(cdm_ctx *ctx, const char *job, const cdm_nodemask *nodes,
-                cdm_cgroup_tree **ret);
+/* Frees the strings of @c. */
+void cdm_cgroup_done(cdm_cgroup *c);
+/* Appends @c, whose strings the tree takes, and indexes its path (which must be new).
+ * Return: its index or -ENOMEM (then @c is still the caller's). */
+ssize_t cdm_cgroup_tree_add(cdm_cgroup_tree *t, const cdm_cgroup *c);
 cdm_cgroup_tree *cdm_cgroup_tree_free(cdm_cgroup_tree *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(cdm_cgroup_tree *, cdm_cgroup_tree_free);
 ssize_t cdm_cgroup_tree_find(const cdm_cgroup_tree *t, const char *path);

@@ -43,12 +43,6 @@ typedef struct cdm_audit {
 /* The root share is computed from two reads that race with allocations: ignore less. */
 #define CDM_AUDIT_ROOT_NOISE_BYTES (4ULL * 1024 * 1024)
 
-int cdm_audit_run(cdm_ctx *ctx, const cdm_isolation_input *in, cdm_audit *ret);
 void cdm_audit_done(cdm_audit *a);
-/* The memcgs at and below @owner that hold memory on @nodes, at most @max, ancestors first
- * (memory.numa_stat counts a cgroup's children, so only those are descended into). The root
- * cgroup stands for its own share and is returned alone. Free with strv_free_n(). */
-int cdm_audit_holders(cdm_ctx *ctx, const char *owner, const cdm_nodemask *nodes, size_t max,
-                char ***ret, size_t *ret_n);
-/* Pure: alarms that the topology alone shows. */
+/* Alarms that the topology alone shows. */
 int cdm_audit_alarms(const cdm_topology *t, const cdm_layout *l, cdm_audit *a);

@@ -8,22 +8,9 @@
 #include <string.h>
 
 #include "ctx.h"
-#include "knobs.h"
+#include "knobs-fs.h"
 #include "util/fileio.h"
 #include "util/parse-util.h"
-
-void cdm_knobs_done(cdm_knobs *k)
-{
-        free(k->demotion_enabled);
-        free(k->ksm_merge_across_nodes);
-        free(k->numa_balancing);
-        for (size_t i = 0; i < k->n_hugepages; i++) {
-                free(k->hugepages[i].object);
-                free(k->hugepages[i].value);
-        }
-        free(k->hugepages);
-        *k = CDM_KNOBS_NULL;
-}
 
 /* Read a one-line file below the root; NULL (and 0) when it does not exist. */
 static int read_value(int fd, const char *path, char **ret)

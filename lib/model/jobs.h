@@ -11,7 +11,6 @@
 
 #include "config.h"
 #include "layout.h"
-#include "store.h"
 
 typedef enum cdm_job_state {
         CDM_JOB_ACTIVE,
@@ -93,15 +92,12 @@ void cdm_jobs_remove(cdm_jobs *j, const char *id);
 void cdm_jobs_set_quota(cdm_jobs *j, cdm_job *job, uint64_t quota);
 void cdm_jobs_done(cdm_jobs *j);
 
-/*
- * The store's jobs.d/ID.job: one record per job, so a grant or revoke costs one write.
- * cdm_jobs_load() reads every job back; a file that does not parse is kept as
- * jobs.d/ID.job.damaged and described in @damage: that job is not restored, so its cgroup
- * is fenced like any other. An older cdmd's single "jobs" file is read and moved to jobs.d/.
- */
+/* A job as one record (record.h), the text of its file in the store (jobs-store.h). */
+/* The items in the order of their creation time (as loaded: the order they were granted). */
+void cdm_jobs_sort_created(cdm_jobs *j);
 char *cdm_job_format(const cdm_job *job);
+/* One record line (cdm_record_next()'s) into @j; *what says why not. Return: 0, -EBADMSG,
+ * -ENOMEM. */
+int cdm_job_parse_record(const char *line, size_t len, cdm_jobs *j, const char **what);
 /* Exactly one record: the job is added to @j. Return: 0, -EBADMSG (*what says why), -ENOMEM. */
 int cdm_job_parse(const char *text, size_t n, cdm_jobs *j, const char **what);
-int cdm_jobs_save_job(cdm_store *s, const cdm_job *job);
-int cdm_jobs_forget(cdm_store *s, const char *id);
-int cdm_jobs_load(cdm_store *s, cdm_jobs *ret, char ***damage, size_t *n_damage);

@@ -3,7 +3,7 @@
 
 /*
  * The system calls the migration engine needs, as an ops table, so that the engine runs
- * against a fake address space and a fake clock in the unit tests. lib/sys-numa.c is the
+ * against a fake address space and a fake clock in the unit tests. lib/kernel/sys-numa.c is the
  * real backend and the only file of libcdm that makes these calls.
  *
  * Every callback returns -errno on failure, never -1 with errno set:

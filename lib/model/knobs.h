@@ -24,5 +24,4 @@ typedef struct cdm_knobs {
 
 #define CDM_KNOBS_NULL ((cdm_knobs){ 0 })
 
-int cdm_knobs_read(cdm_ctx *ctx, const cdm_layout *l, cdm_knobs *ret);
 void cdm_knobs_done(cdm_knobs *k);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ctx.h"
-#include "damon.h"
+#include "damon-fs.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
