@@ -18,7 +18,7 @@ until [ "$(cat $CG/system.slice/cpuset.mems 2>/dev/null)" = 0 ]; do
 done
 mb=$(fill_mb)
 status=0
-sh -c 'mkdir '$CG'/late && echo $$ >'$CG'/late/cgroup.procs && exec cdm-probe fill '$mb' /tmp/late.log' || status=$?
+sh -c 'echo 0 >/proc/self/oom_score_adj && mkdir '$CG'/late && echo $$ >'$CG'/late/cgroup.procs && exec cdm-probe fill '$mb' /tmp/late.log' || status=$?
 tail -n 3 /tmp/late.log
 expect_eq "/late cpuset.mems" "$(cat $CG/late/cpuset.mems)" 0
 if grep -q ' 1=' /tmp/late.log; then
