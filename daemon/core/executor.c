@@ -276,15 +276,15 @@ static int step(Executor *e, ExecTask *t, uint64_t limit, cdm_migrate_stats *st,
         return r;
 }
 
-int executor_write(struct cdm_ctx *ctx, const ExecRequest *req, size_t i,
+int executor_write(struct cdm_ctx *ctx, const char *object, const char *value, unsigned tries,
                 bool (*cancelled)(void *userdata), void *userdata)
 {
         int w = 0;
 
-        for (unsigned k = 0; k == 0 || k < req->write_tries; k++) {
+        for (unsigned k = 0; k == 0 || k < tries; k++) {
                 if (cancelled && cancelled(userdata))
                         return -ECANCELED;
-                w = cdm_apply_write(ctx, req->writes[2 * i], req->writes[2 * i + 1]);
+                w = cdm_apply_write(ctx, object, value);
                 if (w != -EBUSY && w != -EAGAIN)
                         break;
         }
@@ -307,15 +307,14 @@ static bool writes_cancelled(void *userdata)
 static void run_writes(Executor *e, ExecTask *t)
 {
         ExecGroup *g = t->g;
-        ExecRequest req = { .writes = (const char *const *) g->writes, .n_writes = g->n_writes,
-                .write_tries = g->write_tries };
         int r = 0;
 
         pthread_mutex_unlock(&e->lock);
         r = cdm_ctx_new(e->root, &t->ctx);
         for (size_t i = 0; i < g->n_writes; i++)
                 g->write_results[i] = r < 0 ? r
-                                            : executor_write(t->ctx, &req, i, writes_cancelled,
+                                            : executor_write(t->ctx, g->writes[2 * i], g->writes[2 * i + 1],
+                                                      g->write_tries, writes_cancelled,
                                                       &(WritesOf){ .e = e, .g = g });
         pthread_mutex_lock(&e->lock);
         for (size_t i = 0; i < g->n_writes && g->error == 0; i++)

@@ -101,9 +101,9 @@ bool executor_writing(Executor *e, const char *object);
 /* Run the callbacks of requests that ended (the loop does it on its own; for tests). */
 void executor_dispatch(Executor *e);
 
-/* Write pair @i of @req as a write request does: EBUSY and EAGAIN tried again, up to
- * req->write_tries times in all; -ECANCELED before a try once @cancelled (may be NULL) says
- * so. The executor's workers use it, and manager_write_submit() where there is none. */
+/* One write of a write request: EBUSY and EAGAIN tried again, up to @tries times in all (at
+ * least once); -ECANCELED before a try once @cancelled (may be NULL) says so. The executor's
+ * workers use it, and manager_write_submit() where there is none. */
 struct cdm_ctx;
-int executor_write(struct cdm_ctx *ctx, const ExecRequest *req, size_t i,
+int executor_write(struct cdm_ctx *ctx, const char *object, const char *value, unsigned tries,
                 bool (*cancelled)(void *userdata), void *userdata);

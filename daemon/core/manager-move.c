@@ -175,7 +175,8 @@ int manager_write_submit(Manager *m, const ExecRequest *req)
         /* Without the executor (cdmd --oneshot, below --root): here and now. */
         results = calloc(req->n_writes ?: 1, sizeof(int));
         for (size_t i = 0; results && i < req->n_writes; i++) {
-                results[i] = m->dry_run ? -ECANCELED : executor_write(m->ctx, req, i, NULL, NULL);
+                results[i] = m->dry_run ? -ECANCELED : executor_write(m->ctx, req->writes[2 * i], req->writes[2 * i + 1],
+                                                          req->write_tries, NULL, NULL);
                 if (results[i] < 0 && results[i] != -ECANCELED && res.error == 0)
                         res.error = results[i];
         }

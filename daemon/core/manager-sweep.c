@@ -100,11 +100,9 @@ void manager_sweep(Manager *m)
                 cdm_sweep_verdict v = n < TARGETS_MAX
                                               ? cdm_sweep_decide(sw, now, repairing(m, sw))
                                               : CDM_SWEEP_IDLE;
+                bool whole = !cdm_jobs_on_device(&m->jobs, sw->device);
                 char **h = NULL;
                 size_t k = 0;
-                ManagerSweepTarget *nt;
-
-                bool whole = !cdm_jobs_on_device(&m->jobs, sw->device);
 
                 if (v == CDM_SWEEP_GIVE_UP)
                         log_warning("Spill of %s on %s: %llu bytes still there after %llu s of sweeping (%s).",
@@ -132,14 +130,15 @@ void manager_sweep(Manager *m)
                         strv_free_n(h, k);
                         continue;
                 }
-                nt = realloc(t, (n + k) * sizeof(*t));
-                if (nt)
-                        t = nt;
-                for (size_t j = 0; nt && j < k; j++) {
+                for (size_t j = 0; j < k; j++) {
+                        size_t before = n;
+
                         if (strv_append_printf(&holders, &n_holders, "%s", h[j]) < 0)
                                 break;
-                        t[n++] = (ManagerSweepTarget){ .owner = sw->owner, .holder = holders[n_holders - 1],
-                                .device = sw->device };
+                        t = add_target(t, &n, &(ManagerSweepTarget){ .owner = sw->owner,
+                                                      .holder = holders[n_holders - 1], .device = sw->device });
+                        if (n == before) /* out of memory */
+                                break;
                 }
                 strv_free_n(h, k);
                 if (!sw->told)

@@ -38,7 +38,7 @@ int cdm_plan_add_create(cdm_plan *p, const char *object, const char *reason)
 {
         int r;
 
-        if (strncmp(object, "sys/fs/cgroup/", 14) != 0 || !object[14])
+        if (!streq(cdm_plan_object_backend(object), "cgroupfs") || !object[strlen("sys/fs/cgroup/")])
                 return -EINVAL;
         r = cdm_plan_add(p, object, "(none)", "(created)", reason);
         if (r >= 0)

@@ -55,12 +55,8 @@ until cdmctl device cdm1 | grep -Eq "State: $want"; do
 done
 # A faulted device is "failed" from the fault on: its evacuation ends with the blocks offline,
 # which a worker writes after the last page is back (a drain is "drained" only then).
-i=0
-until grep -q 'Device cdm1: page cache reclaimed and memory blocks offlined' /tmp/cdmd.log; do
-	[ $i -lt 120 ] || { cat /tmp/cdmd.log; fail "the blocks were not offlined after the evacuation"; }
-	sleep 0.5
-	i=$((i + 1))
-done
+wait_log 'Device cdm1: page cache reclaimed and memory blocks offlined' 60 \
+	"the blocks were not offlined after the evacuation"
 cdmctl device cdm1
 for kind in anon shm thp mlock; do
 	eval "pid=\$pid_$kind"

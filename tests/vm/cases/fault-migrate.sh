@@ -33,12 +33,8 @@ until cdmctl device cdm1 | grep -q 'State: failed' && [ "$(node_pages "$(probe_r
 done
 # A failed device is "failed" from the fault on; the evacuation ends with its blocks offline,
 # which a worker writes after the last page is back.
-i=0
-until grep -q 'Device cdm1: page cache reclaimed and memory blocks offlined' /tmp/cdmd.log; do
-	[ $i -lt 60 ] || { cat /tmp/cdmd.log; fail "the blocks were not offlined after the evacuation"; }
-	sleep 0.5
-	i=$((i + 1))
-done
+wait_log 'Device cdm1: page cache reclaimed and memory blocks offlined' 30 \
+	"the blocks were not offlined after the evacuation"
 line=$(probe_report $pid /tmp/hold.out)
 echo "after the fault: $line"
 expect_match "every page back, intact" "$line" 'nodes 0=32768 checksum ok'

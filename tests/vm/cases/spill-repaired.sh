@@ -158,12 +158,6 @@ if [ "$KERNEL" != 6.1 ]; then
 	wait $pin
 	i=0
 	while [ "$(shmem_on gone.slice 1)" != 0 ]; do
-		if [ $i = 10 ]; then
-			echo update_schemes_stats >/sys/kernel/mm/damon/admin/kdamonds/0/state
-			for f in $(find /sys/kernel/mm/damon/admin/kdamonds/0/ -type f | grep -v tried_regions); do
-				echo "$f: $(cat $f 2>/dev/null)"
-			done
-		fi
 		if [ $i -ge 120 ]; then
 			cat /tmp/cdmd2.log
 			fail "gone.slice still has $(shmem_on gone.slice 1) bytes of shmem on node 1"

@@ -135,6 +135,17 @@ spawn_in_cgroup() {
 	SPAWNED=$!
 }
 
+# wait_log REGEX SECONDS WHAT: wait until /tmp/cdmd.log has a line matching REGEX (grep -E),
+# polling every half second; after SECONDS print the log and fail with WHAT.
+wait_log() {
+	i=0
+	until grep -Eq "$1" /tmp/cdmd.log; do
+		[ $i -lt $(($2 * 2)) ] || { cat /tmp/cdmd.log; fail "$3"; }
+		sleep 0.5
+		i=$((i + 1))
+	done
+}
+
 # start_cdmd CONF: start the daemon in the background (PID in CDMD, stderr appended to
 # /tmp/cdmd.log) and wait until it answers on the bus. Like the unit (OOMScoreAdjust=-900),
 # it is the OOM killer's last choice: the cases that spill fill node 0 on purpose.
